@@ -28,7 +28,7 @@ run_tier() { # name command...
 
 run_tier unit npx tap --reporter=tap test/unit
 if [ "$(id -u)" = 0 ]; then
-  run_tier netns npx tap --reporter=tap --jobs=1 test/netns
+  run_tier netns npx tap --reporter=tap --jobs=1 --disable-coverage test/netns
 else
   echo "=== tier netns: skipped (needs root for network namespaces)"
 fi
