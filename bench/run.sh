@@ -1,0 +1,26 @@
+#!/bin/bash
+# Runs every benchmark scenario (or the one named as $1) and writes bench/results/<scenario>.{json,svg}.
+# Host scenarios run here; kernel scenarios (IPVS) run inside the test VM in one boot.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+HOST_SCENARIOS=(config-parse)
+VM_SCENARIOS=(ipvs-apply)
+want=${1:-}
+rc=0
+for s in "${HOST_SCENARIOS[@]}"; do
+  [ -n "$want" ] && [ "$want" != "$s" ] && continue
+  echo "=== bench $s"
+  node "dist/bench/$s/index.js" || rc=1
+done
+for s in "${VM_SCENARIOS[@]}"; do
+  [ -n "$want" ] && [ "$want" != "$s" ] && continue
+  echo "=== bench $s (in the VM)"
+  if [ -f "dist/bench/$s/index.js" ] && [ -x test/kernel/vm/run-in-vm.sh ]; then
+    out=/var/tmp/lvskeeper-vm/out; mkdir -p "$out"
+    bash test/kernel/vm/run-in-vm.sh --timeout 1500 --share "$out" -- node "dist/bench/$s/index.js" "$out/$s.json" || rc=1
+    [ -f "$out/$s.json" ] && node -e "const r=require('./dist/bench/lib/report.js'); r.writeResult(JSON.parse(require('fs').readFileSync('$out/$s.json','utf8')))"
+  else
+    echo "bench $s: cannot run: needs dist/bench/$s/index.js and the VM runner (test/kernel/vm/run-in-vm.sh)"
+  fi
+done
+exit $rc
