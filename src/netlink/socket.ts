@@ -1,0 +1,441 @@
+// A generic-netlink socket over the `netlink` package's RawNetlinkSocket: request/ack, dumps, and
+// pipelined requests matched by sequence number within a window sized to the receive buffer.
+import { RawNetlinkSocket } from 'netlink';
+import { constants as osConstants } from 'os';
+import { NetlinkError, errnoName, fromPackageError } from './errors';
+import {
+  AttrWriter,
+  NlFlags,
+  NlMessage,
+  NlMsgType,
+  attrMap,
+  formatGenl,
+  formatNlMessage,
+  getString,
+  getU16,
+  getU32,
+  parseAttrs,
+  parseGenl,
+  parseNlDone,
+  parseNlError,
+  parseNlMessages,
+} from './message';
+
+export const NETLINK_GENERIC = 16;
+export const GENL_ID_CTRL = 0x10;
+
+export enum CtrlCmd {
+  GETFAMILY = 3,
+}
+export enum CtrlAttr {
+  FAMILY_ID = 1,
+  FAMILY_NAME = 2,
+  VERSION = 3,
+  HDRSIZE = 4,
+  MAXATTR = 5,
+  OPS = 6,
+  MCAST_GROUPS = 7,
+}
+export enum CtrlAttrMcastGrp {
+  NAME = 1,
+  ID = 2,
+}
+
+export interface FamilyInfo {
+  id: number;
+  name: string;
+  version: number;
+  hdrsize: number;
+  maxattr: number;
+  /** multicast group name -> group id, for a monitoring socket's addMembership */
+  mcastGroups: Map<string, number>;
+}
+
+export interface GenlSocketOptions {
+  /** Most requests in flight before their acks are collected (default 128). */
+  window?: number;
+  /** SO_RCVBUF to ask for (default 4 MiB); the kernel caps it at net.core.rmem_max and doubles it. */
+  recvBufferSize?: number;
+  /** SO_SNDBUF to ask for (default 1 MiB). */
+  sendBufferSize?: number;
+  /** Requests coalesced into one sendmsg datagram (default 32; 1 = one message per datagram, like libnl). */
+  coalesce?: number;
+  /** Fail in-flight requests when no reply arrives for this long (default 15000 ms). */
+  timeoutMs?: number;
+  /** Multicast groups to join (monitoring sockets only; keep command sockets without groups). */
+  groups?: number[];
+}
+
+export interface GenlRequest {
+  /** nlmsg_type: the generic netlink family id */
+  family: number;
+  cmd: number;
+  version: number;
+  /** attributes after the genl header */
+  attrs: Buffer;
+  /** extra nlmsg flags; REQUEST and ACK are always set */
+  flags?: number;
+  /** for errors: what was being done ("add service") and to what ("TCP 10.0.0.1:80") */
+  operation: string;
+  object?: string;
+}
+
+export interface GenlReply {
+  cmd: number;
+  version: number;
+  flags: number;
+  attrs: Buffer;
+}
+
+/**
+ * Budget, in receive-buffer bytes, reserved for the replies of one in-flight request.
+ * The kernel charges an skb's truesize against SO_RCVBUF and drops (ENOBUFS) once it is exceeded:
+ * an ACK (nlmsgerr, or an error echoing our request) is a small skb, ~0.75-1.5 KiB truesize;
+ * a doit reply is allocated with NLMSG_DEFAULT_SIZE (about a page) before netlink_trim.
+ * Dumps are not charged: the kernel builds the next dump skb only when we have read the last one.
+ */
+const ACK_BUDGET = 1536;
+const REPLY_BUDGET = 4096 + 512 + ACK_BUDGET;
+
+interface Pending {
+  seq: number;
+  dump: boolean;
+  budget: number;
+  replies: GenlReply[];
+  resolve: (r: GenlReply[]) => void;
+  reject: (e: NetlinkError) => void;
+  operation: string;
+  object?: string;
+}
+
+interface Queued {
+  msg: Buffer;
+  pending: Pending;
+}
+
+export class GenlSocket {
+  private readonly sock: RawNetlinkSocket;
+  private readonly port: number;
+  private seq: number;
+  private readonly inflight = new Map<number, Pending>();
+  private readonly queue: Queued[] = [];
+  private budgetUsed = 0;
+  private dumpActive = false;
+  private flushScheduled = false;
+  private closed = false;
+  private lastProgress = Date.now();
+  private watchdog?: NodeJS.Timeout;
+  private notificationHandler?: (msg: NlMessage) => void;
+  readonly window: number;
+  readonly recvBufferBytes: number;
+  private readonly coalesce: number;
+  private readonly timeoutMs: number;
+  private referenced = false;
+
+  private constructor(opts: GenlSocketOptions) {
+    this.sock = new RawNetlinkSocket(NETLINK_GENERIC, {
+      recvBufferSize: opts.recvBufferSize ?? 4 << 20,
+      sendBufferSize: opts.sendBufferSize ?? 1 << 20,
+    });
+    this.port = this.sock.address().port;
+    this.seq = (Math.floor(Math.random() * 0x3fffffff) + 1) >>> 0;
+    this.recvBufferBytes = this.sock.getRecvBufferSize();
+    const want = Math.max(1, Math.floor(opts.window ?? 128));
+    // The window never lets the acks of in-flight requests overrun the receive buffer.
+    this.window = Math.max(1, Math.min(want, Math.floor(this.recvBufferBytes / ACK_BUDGET)));
+    this.coalesce = Math.max(1, Math.floor(opts.coalesce ?? 32));
+    this.timeoutMs = opts.timeoutMs ?? 15000;
+    for (const g of opts.groups ?? []) this.sock.addMembership(g);
+    this.sock.on('message', (buf) => this.onDatagram(buf));
+    this.sock.on('error', (err) => this.onSocketError(err));
+    if (opts.groups?.length) this.setRef(true);
+    else this.setRef(false);
+  }
+
+  static open(opts: GenlSocketOptions = {}): GenlSocket {
+    try {
+      return new GenlSocket(opts);
+    } catch (e) {
+      throw fromPackageError('open netlink socket', e);
+    }
+  }
+
+  /** Local port (nl_pid) of this socket. */
+  get localPort(): number {
+    return this.port;
+  }
+
+  get inFlight(): number {
+    return this.inflight.size;
+  }
+
+  /** Unsolicited messages (multicast notifications) on a monitoring socket. */
+  onNotification(handler: (msg: NlMessage) => void): void {
+    this.notificationHandler = handler;
+  }
+
+  private nextSeq(): number {
+    let s;
+    do {
+      s = this.seq;
+      this.seq = (this.seq + 1) >>> 0 || 1;
+    } while (this.inflight.has(s));
+    return s;
+  }
+
+  /** One request; resolves with its reply messages (none for a plain ACK). */
+  request(req: GenlRequest): Promise<GenlReply[]> {
+    return this.enqueue(req, false, true);
+  }
+
+  /** A dump (NLM_F_DUMP); resolves with every part before NLMSG_DONE. */
+  dump(req: GenlRequest): Promise<GenlReply[]> {
+    return this.enqueue(req, true, true);
+  }
+
+  /**
+   * Many requests pipelined: all are queued at once, sent as the window allows (several per datagram),
+   * and each settles independently. The kernel handles them in order. Returns one result per request.
+   */
+  pipeline(reqs: GenlRequest[], expectReplies = false): Promise<Array<GenlReply[] | NetlinkError>> {
+    return Promise.all(reqs.map((r) => this.enqueue(r, false, expectReplies).then((x) => x, (e: NetlinkError) => e)));
+  }
+
+  private enqueue(req: GenlRequest, dump: boolean, expectReply: boolean): Promise<GenlReply[]> {
+    if (this.closed) return Promise.reject(new NetlinkError(req.operation, osConstants.errno.EBADF, req.object, 'ECLOSED', 'socket is closed'));
+    return new Promise<GenlReply[]>((resolve, reject) => {
+      const pending: Pending = {
+        seq: 0,
+        dump,
+        budget: dump ? ACK_BUDGET : expectReply ? REPLY_BUDGET : ACK_BUDGET,
+        replies: [],
+        resolve,
+        reject,
+        operation: req.operation,
+        object: req.object,
+      };
+      const flags = NlFlags.REQUEST | NlFlags.ACK | (dump ? NlFlags.DUMP : 0) | (req.flags ?? 0);
+      // seq is assigned at send time; keep the header fields here.
+      const payload = formatGenl({ cmd: req.cmd, version: req.version }, req.attrs);
+      const msg = formatNlMessage({ type: req.family, flags, seq: 0, pid: this.port }, payload);
+      this.queue.push({ msg, pending });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Sends queued requests while the window and the receive-buffer budget allow. */
+  private flush(): void {
+    if (this.closed) return;
+    const budgetMax = this.recvBufferBytes;
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    const send = () => {
+      if (!batch.length) return;
+      const data = batch.length === 1 ? batch[0] : Buffer.concat(batch, batchBytes);
+      const seqs = this.lastBatchSeqs;
+      this.lastBatchSeqs = [];
+      batch = [];
+      batchBytes = 0;
+      this.sock.send(data, {}, (err) => {
+        if (err) for (const s of seqs) this.fail(s, fromPackageError(this.inflight.get(s)?.operation ?? 'send', err, this.inflight.get(s)?.object));
+      });
+    };
+    while (this.queue.length && !this.dumpActive) {
+      const next = this.queue[0];
+      const p = next.pending;
+      if (p.dump && this.inflight.size > 0) break; // a dump goes alone: one dump at a time per socket (EBUSY)
+      if (this.inflight.size >= this.window) break;
+      if (this.inflight.size > 0 && this.budgetUsed + p.budget > budgetMax) break;
+      this.queue.shift();
+      p.seq = this.nextSeq();
+      next.msg.writeUInt32LE(p.seq >>> 0, 8); // nlmsg_seq (host order; HOST_LE checked in message.ts)
+      this.inflight.set(p.seq, p);
+      this.budgetUsed += p.budget;
+      this.lastBatchSeqs.push(p.seq);
+      batch.push(next.msg);
+      batchBytes += next.msg.length;
+      if (p.dump) {
+        this.dumpActive = true;
+        break;
+      }
+      if (batch.length >= this.coalesce || batchBytes >= 16384) send();
+    }
+    send();
+    if (this.inflight.size) {
+      this.lastProgress = Date.now();
+      this.setRef(true);
+      this.armWatchdog();
+    }
+  }
+  private lastBatchSeqs: number[] = [];
+
+  private setRef(on: boolean): void {
+    if (this.closed || this.referenced === on) return;
+    this.referenced = on;
+    if (on) this.sock.ref();
+    else this.sock.unref();
+  }
+
+  private armWatchdog(): void {
+    if (this.watchdog) return;
+    this.watchdog = setInterval(() => {
+      if (!this.inflight.size) {
+        clearInterval(this.watchdog);
+        this.watchdog = undefined;
+        return;
+      }
+      if (Date.now() - this.lastProgress > this.timeoutMs) {
+        for (const p of [...this.inflight.values()]) {
+          this.fail(p.seq, new NetlinkError(p.operation, osConstants.errno.ETIMEDOUT, p.object, 'ETIMEDOUT', `no reply in ${this.timeoutMs} ms`));
+        }
+      }
+    }, Math.min(1000, this.timeoutMs));
+    this.watchdog.unref();
+  }
+
+  private settle(seq: number): Pending | undefined {
+    const p = this.inflight.get(seq);
+    if (!p) return undefined;
+    this.inflight.delete(seq);
+    this.budgetUsed -= p.budget;
+    if (p.dump) this.dumpActive = false;
+    return p;
+  }
+
+  private fail(seq: number, err: NetlinkError): void {
+    const p = this.settle(seq);
+    if (p) p.reject(err);
+    this.afterSettle();
+  }
+
+  private afterSettle(): void {
+    if (this.queue.length) this.flush();
+    if (!this.inflight.size && !this.queue.length && !this.notificationHandler) this.setRef(false);
+  }
+
+  private onDatagram(buf: Buffer): void {
+    this.lastProgress = Date.now();
+    let msgs: NlMessage[];
+    try {
+      msgs = parseNlMessages(buf);
+    } catch (e) {
+      // A malformed datagram cannot be matched to a request; the watchdog will fail what it answered.
+      return;
+    }
+    let settled = false;
+    for (const m of msgs) {
+      const p = this.inflight.get(m.seq);
+      if (!p || (m.pid !== 0 && m.pid !== this.port && m.type !== NlMsgType.ERROR)) {
+        if (this.notificationHandler && m.seq === 0) this.notificationHandler(m);
+        continue;
+      }
+      if (m.type === NlMsgType.ERROR) {
+        let error: number;
+        try {
+          error = parseNlError(m.payload).error;
+        } catch {
+          error = -osConstants.errno.EPROTO;
+        }
+        this.settle(m.seq);
+        settled = true;
+        if (error === 0) p.resolve(p.replies);
+        else p.reject(new NetlinkError(p.operation, -error, p.object));
+      } else if (m.type === NlMsgType.DONE) {
+        const error = parseNlDone(m.payload);
+        this.settle(m.seq);
+        settled = true;
+        if (error === 0) p.resolve(p.replies);
+        else p.reject(new NetlinkError(p.operation, -error, p.object));
+      } else if (m.type === NlMsgType.NOOP || m.type === NlMsgType.OVERRUN) {
+        continue;
+      } else {
+        try {
+          const g = parseGenl(m.payload);
+          p.replies.push({ cmd: g.cmd, version: g.version, flags: m.flags, attrs: g.attrs });
+        } catch (e) {
+          this.settle(m.seq);
+          settled = true;
+          p.reject(new NetlinkError(p.operation, osConstants.errno.EPROTO, p.object, 'EPROTO', (e as Error).message));
+        }
+      }
+    }
+    if (settled) this.afterSettle();
+  }
+
+  private onSocketError(err: { errno?: number; code?: string }): void {
+    // ENOBUFS: the kernel dropped replies (receive buffer overrun): the in-flight requests may or may
+    // not have been applied and their acks are lost, so fail them all; the socket stays usable.
+    const name = typeof err.errno === 'number' ? errnoName(err.errno) : err.code ?? 'EIO';
+    for (const p of [...this.inflight.values()]) {
+      this.settle(p.seq);
+      p.reject(fromPackageError(p.operation, err, p.object));
+    }
+    if (name !== 'ENOBUFS' && name !== 'EAGAIN') {
+      // other receive errors leave the socket in an unknown state
+    }
+    this.afterSettle();
+  }
+
+  /** CTRL_CMD_GETFAMILY: id, version and multicast groups of a generic netlink family. */
+  async resolveFamily(name: string): Promise<FamilyInfo> {
+    const attrs = new AttrWriter().string(CtrlAttr.FAMILY_NAME, name).toBuffer();
+    const replies = await this.request({
+      family: GENL_ID_CTRL,
+      cmd: CtrlCmd.GETFAMILY,
+      version: 1,
+      attrs,
+      operation: 'resolve generic netlink family',
+      object: name,
+    });
+    if (!replies.length) throw new NetlinkError('resolve generic netlink family', osConstants.errno.EPROTO, name, 'EPROTO', 'empty reply');
+    return parseFamilyReply(replies[0].attrs);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    for (const p of [...this.inflight.values()]) {
+      this.settle(p.seq);
+      p.reject(new NetlinkError(p.operation, osConstants.errno.EBADF, p.object, 'ECLOSED', 'socket closed with the request pending'));
+    }
+    for (const q of this.queue.splice(0)) {
+      q.pending.reject(new NetlinkError(q.pending.operation, osConstants.errno.EBADF, q.pending.object, 'ECLOSED', 'socket closed with the request pending'));
+    }
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.closed = true;
+    this.sock.close();
+  }
+}
+
+/** Pure parse of a CTRL_CMD_NEWFAMILY reply's attributes. */
+export function parseFamilyReply(attrs: Buffer): FamilyInfo {
+  const m = attrMap(attrs);
+  const id = m.get(CtrlAttr.FAMILY_ID);
+  if (!id) throw new NetlinkError('resolve generic netlink family', osConstants.errno.EPROTO, undefined, 'EPROTO', 'reply has no CTRL_ATTR_FAMILY_ID');
+  const groups = new Map<string, number>();
+  const g = m.get(CtrlAttr.MCAST_GROUPS);
+  if (g) {
+    for (const grp of parseAttrs(g)) {
+      const gm = attrMap(grp.data);
+      const gname = gm.get(CtrlAttrMcastGrp.NAME);
+      const gid = gm.get(CtrlAttrMcastGrp.ID);
+      if (gname && gid) groups.set(getString(gname), getU32(gid));
+    }
+  }
+  return {
+    id: getU16(id),
+    name: m.has(CtrlAttr.FAMILY_NAME) ? getString(m.get(CtrlAttr.FAMILY_NAME)!) : '',
+    version: m.has(CtrlAttr.VERSION) ? getU32(m.get(CtrlAttr.VERSION)!) : 0,
+    hdrsize: m.has(CtrlAttr.HDRSIZE) ? getU32(m.get(CtrlAttr.HDRSIZE)!) : 0,
+    maxattr: m.has(CtrlAttr.MAXATTR) ? getU32(m.get(CtrlAttr.MAXATTR)!) : 0,
+    mcastGroups: groups,
+  };
+}
