@@ -1,0 +1,225 @@
+// Pure per-checker up/down and retry state machine, transcribing each keepalived 2.2.7 checker's epilog (check_*.c).
+// step(kind, timing, state, ok) -> next state, delay to the next attempt, and the transition with keepalived's log line.
+
+import { CheckerKind, CheckTiming } from './types';
+
+/**
+ * How a checker kind retries. keepalived's checkers differ in small ways:
+ * - Always   (check_tcp.c tcp_epilog): retries after any failure, also while already down.
+ * - WhileUp  (check_udp.c udp_epilog, check_ping.c icmp_epilog, check_dns.c dns_final, check_misc.c): retries only while up;
+ *            a down checker is re-tried every delay_loop.
+ * - PerCycle (check_smtp.c smtp_final / smtp_start_check_thread): retry_it is reset at every delay_loop cycle, so
+ *            every cycle (also the first, and while down) gets `retry` retries.
+ * - Http     (check_http.c epilog / timeout_epilog): retries while up; once down (failed_url) the next attempt is after
+ *            max(delay_before_retry, delay_loop).
+ * - File     (trackers/track_file.c): no retries; every change of the file is applied at once.
+ */
+export enum RetryStyle {
+  Always = 'always',
+  WhileUp = 'while-up',
+  PerCycle = 'per-cycle',
+  Http = 'http',
+  File = 'file',
+}
+
+export function retryStyle(kind: CheckerKind): RetryStyle {
+  switch (kind) {
+    case CheckerKind.Tcp:
+      return RetryStyle.Always;
+    case CheckerKind.Smtp:
+      return RetryStyle.PerCycle;
+    case CheckerKind.HttpGet:
+    case CheckerKind.SslGet:
+      return RetryStyle.Http;
+    case CheckerKind.File:
+      return RetryStyle.File;
+    case CheckerKind.Udp:
+    case CheckerKind.Ping:
+    case CheckerKind.Dns:
+    case CheckerKind.Misc:
+      return RetryStyle.WhileUp;
+  }
+}
+
+/** keepalived checker_t fields that drive the machine. */
+export interface CheckerState {
+  isUp: boolean;
+  hasRun: boolean;
+  retryIt: number;
+}
+
+export enum Transition {
+  Up = 'up',
+  Down = 'down',
+}
+
+export interface StepOutput {
+  state: CheckerState;
+  /** Delay until the next attempt, from the end of this one (MISC_CHECK: from its start; the scheduler handles that). */
+  delayMs: number;
+  /** true when the next attempt is a retry (delay_before_retry). */
+  retrying: boolean;
+  transition?: Transition;
+  /** keepalived's LOG_INFO line for this step, if it logs one. */
+  log?: string;
+}
+
+/**
+ * Initial state (check_data.c validate_check_config): is_up = !alpha, has_run = false and retry_it = retry,
+ * so that "for non alpha mode, one failure is enough initially". SMTP resets retry_it when a cycle starts.
+ * FILE_CHECK has has_run = true and never alpha (check_file.c add_rs_to_track_files).
+ */
+export function initialState(kind: CheckerKind, timing: CheckTiming): CheckerState {
+  const style = retryStyle(kind);
+  if (style === RetryStyle.File) return { isUp: true, hasRun: false, retryIt: 0 };
+  return {
+    isUp: !timing.alpha,
+    hasRun: false,
+    retryIt: style === RetryStyle.PerCycle ? 0 : timing.retry,
+  };
+}
+
+/** Names used in keepalived's log lines. */
+function names(kind: CheckerKind): { ok: (l: string) => string; fail: string } {
+  switch (kind) {
+    case CheckerKind.Tcp:
+      return { ok: (l) => `TCP connection to ${l} success.`, fail: 'TCP_CHECK' };
+    case CheckerKind.Udp:
+      return { ok: (l) => `UDP connection to ${l} success.`, fail: 'UDP_CHECK' };
+    case CheckerKind.Ping:
+      return { ok: (l) => `ICMP connection to ${l} success.`, fail: 'ICMP CHECK' };
+    case CheckerKind.HttpGet:
+    case CheckerKind.SslGet:
+      return { ok: (l) => `Remote Web server ${l} succeed on service.`, fail: 'HTTP_CHECK' };
+    case CheckerKind.Smtp:
+      return { ok: (l) => `Remote SMTP server ${l} succeed on service.`, fail: 'SMTP_CHECK' };
+    case CheckerKind.Dns:
+      return { ok: (l) => `DNS_CHECK (${l}) succeed on service.`, fail: 'DNS_CHECK' };
+    case CheckerKind.Misc:
+      return { ok: (l) => `Misc check for [${l}] succeeded.`, fail: 'MISC_CHECK' };
+    case CheckerKind.File:
+      return { ok: (l) => `(${l}): tracked file leaving FAULT state`, fail: 'FILE_CHECK' };
+  }
+}
+
+function failLog(kind: CheckerKind, label: string, retry: number, hasRun: boolean, reason: string): string {
+  const n = names(kind);
+  const why = reason ? ` (${reason})` : '';
+  if (kind === CheckerKind.Misc) {
+    const m = retry ? ` after ${retry} ${retry === 1 ? 'retry' : 'retries'}` : ' with retry disabled';
+    return `Misc check for [${label}] failed${m}${why}.`;
+  }
+  if (kind === CheckerKind.File) return `(${label}): tracked file now FAULT state${why}`;
+  if (kind === CheckerKind.Dns) return `DNS_CHECK (${label}) ${reason || 'failed'}${retry && hasRun ? ` after ${retry} retries` : ''}`;
+  // TCP/UDP/ICMP/HTTP lines carry no reason in keepalived; the reason is in the state event's message.
+  if (retry && hasRun) return `${n.fail} on service ${label} failed after ${retry} retries.`;
+  return `${n.fail} on service ${label} failed.`;
+}
+
+/**
+ * One attempt finished with `ok`. Returns the next state and when to run next.
+ * `reason` is the checker's message, appended to failure logs.
+ */
+export function step(
+  kind: CheckerKind,
+  timing: CheckTiming,
+  s: CheckerState,
+  ok: boolean,
+  label: string,
+  reason = '',
+): StepOutput {
+  const { retry, delayLoopMs: loop, delayBeforeRetryMs: dbr } = timing;
+  const style = retryStyle(kind);
+  const up = (): StepOutput['transition'] => Transition.Up;
+  const down = (): StepOutput['transition'] => Transition.Down;
+
+  if (style === RetryStyle.File) {
+    if (ok && (!s.isUp || !s.hasRun))
+      return { state: { isUp: true, hasRun: true, retryIt: 0 }, delayMs: loop, retrying: false, transition: s.isUp ? undefined : up(), log: s.isUp ? undefined : names(kind).ok(label) };
+    if (!ok && (s.isUp || !s.hasRun))
+      return { state: { isUp: false, hasRun: true, retryIt: 0 }, delayMs: loop, retrying: false, transition: down(), log: failLog(kind, label, 0, true, reason) };
+    return { state: { ...s, hasRun: true }, delayMs: loop, retrying: false };
+  }
+
+  if (ok) {
+    // Every epilog: success resets retry_it and, if not up or first run, brings the checker up.
+    const changes = !s.isUp || !s.hasRun;
+    return {
+      state: { isUp: true, hasRun: true, retryIt: 0 },
+      delayMs: loop,
+      retrying: false,
+      transition: changes ? up() : undefined,
+      log: changes ? names(kind).ok(label) : undefined,
+    };
+  }
+
+  switch (style) {
+    case RetryStyle.Always: {
+      // check_tcp.c tcp_epilog
+      if (s.retryIt >= retry) {
+        const changes = s.isUp || !s.hasRun;
+        return {
+          state: { isUp: false, hasRun: true, retryIt: 0 },
+          delayMs: loop,
+          retrying: false,
+          transition: changes ? down() : undefined,
+          log: changes ? failLog(kind, label, retry, s.hasRun, reason) : undefined,
+        };
+      }
+      return { state: { ...s, hasRun: true, retryIt: s.retryIt + 1 }, delayMs: dbr, retrying: true };
+    }
+    case RetryStyle.WhileUp: {
+      // check_udp.c udp_epilog / check_ping.c icmp_epilog / check_dns.c dns_final / check_misc.c
+      if ((s.isUp || !s.hasRun) && s.retryIt >= retry) {
+        return {
+          state: { isUp: false, hasRun: true, retryIt: 0 },
+          delayMs: loop,
+          retrying: false,
+          transition: down(),
+          log: failLog(kind, label, retry, s.hasRun, reason),
+        };
+      }
+      if (s.isUp) return { state: { ...s, hasRun: true, retryIt: s.retryIt + 1 }, delayMs: dbr, retrying: true };
+      return { state: { ...s, hasRun: true }, delayMs: loop, retrying: false };
+    }
+    case RetryStyle.PerCycle: {
+      // check_smtp.c smtp_final: if (++retry_it <= retry) retry after delay_before_retry
+      const it = s.retryIt + 1;
+      if (it <= retry) return { state: { ...s, retryIt: it }, delayMs: dbr, retrying: true };
+      const changes = s.isUp || !s.hasRun;
+      // smtp_start_check_thread resets retry_it when the next cycle begins
+      return {
+        state: { isUp: false, hasRun: true, retryIt: 0 },
+        delayMs: loop,
+        retrying: false,
+        transition: changes ? down() : undefined,
+        log: changes ? `SMTP_CHECK ${reason || `on service ${label} failed`}${retry ? ` after ${retry} retries` : ''}` : undefined,
+      };
+    }
+    case RetryStyle.Http: {
+      // check_http.c timeout_epilog: only up (or never run) checkers retry; down ones use REGISTER_CHECKER_FAILED
+      const failedDelay = Math.max(dbr, loop);
+      if (s.isUp || !s.hasRun) {
+        const it = s.retryIt + 1;
+        if (it > retry) {
+          return {
+            state: { isUp: false, hasRun: true, retryIt: it },
+            delayMs: failedDelay,
+            retrying: false,
+            transition: down(),
+            log: failLog(kind, label, it - 1, s.hasRun, reason),
+          };
+        }
+        return { state: { ...s, hasRun: true, retryIt: it }, delayMs: dbr, retrying: true };
+      }
+      return { state: { ...s, hasRun: true }, delayMs: failedDelay, retrying: false };
+    }
+  }
+  /* c8 ignore next */
+  throw new Error(`unreachable retry style ${String(style)}`);
+}
+
+/** Worst-case time from a real server failing to its checker going down (all attempts time out). */
+export function detectionBoundMs(t: CheckTiming): number {
+  return t.delayLoopMs + (t.retry + 1) * t.connectTimeoutMs + t.retry * t.delayBeforeRetryMs;
+}

@@ -1,0 +1,604 @@
+// One scheduler for all health checkers: a single timer over a min-heap, bounded concurrency, timeouts via AbortSignal,
+// keepalived's retry/delay_before_retry/warmup/alpha rules (policy.ts), and deduplication of identical checks.
+
+import { EventEmitter } from 'node:events';
+import {
+  BOOTSTRAP_DELAY_MS,
+  CheckerKind,
+  CheckFn,
+  CheckResult,
+  CheckTarget,
+  targetLabel,
+} from './types';
+import { CheckerState, initialState, retryStyle, RetryStyle, step, Transition } from './policy';
+
+/** Injected time source: milliseconds, monotonic. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => {
+    const h = setTimeout(fn, Math.max(0, ms));
+    h.unref?.();
+    return h;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** A deterministic clock for tests: time moves only with advance(). */
+export class ManualClock implements Clock {
+  private t = 0;
+  private seq = 0;
+  private timers = new Map<number, { due: number; seq: number; fn: () => void }>();
+  constructor(start = 0) {
+    this.t = start;
+  }
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.seq;
+    this.timers.set(id, { due: this.t + Math.max(0, ms), seq: id, fn });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+  pending(): number {
+    return this.timers.size;
+  }
+  /** Runs every timer due within `ms`, in time order, letting promises settle after each. */
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      await flush();
+      let next: { id: number; due: number; seq: number; fn: () => void } | undefined;
+      for (const [id, v] of this.timers) {
+        if (v.due <= end && (!next || v.due < next.due || (v.due === next.due && v.seq < next.seq))) next = { id, ...v };
+      }
+      if (!next) break;
+      this.timers.delete(next.id);
+      this.t = Math.max(this.t, next.due);
+      next.fn();
+    }
+    this.t = end;
+    await flush();
+  }
+}
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+/** Thrown into AbortSignal when an attempt exceeds its timeout (name matches DOMException's TimeoutError). */
+export class CheckTimeoutError extends Error {
+  readonly code = 'ECHECKTIMEOUT';
+  constructor(ms: number) {
+    super(`check timed out after ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** A checker's state change, emitted once per configured checker id (fan-out of a shared job). */
+export interface CheckerStateEvent {
+  id: string;
+  jobKey: string;
+  kind: CheckerKind;
+  up: boolean;
+  transition: Transition;
+  /** false when the checker was already in this state (first run confirming the initial state, keepalived logs it too). */
+  changed: boolean;
+  message: string;
+  at: number;
+}
+
+/** A weight change from MISC_CHECK misc_dynamic (absolute `weight`) or FILE_CHECK (`weightDelta`). */
+export interface CheckerWeightEvent {
+  id: string;
+  jobKey: string;
+  weight?: number;
+  weightDelta?: number;
+  at: number;
+}
+
+export interface CheckerAttemptEvent {
+  jobKey: string;
+  ids: string[];
+  result: CheckResult;
+  retrying: boolean;
+  at: number;
+}
+
+export interface CheckerLogEvent {
+  jobKey: string;
+  message: string;
+  at: number;
+}
+
+export interface CheckerStatus {
+  id: string;
+  jobKey: string;
+  up: boolean;
+  hasRun: boolean;
+  retryIt: number;
+  running: boolean;
+  nextRunAt: number | undefined;
+  lastResult?: CheckResult;
+  weight?: number;
+  weightDelta?: number;
+}
+
+export interface SchedulerOptions {
+  clock?: Clock;
+  /** Uniform random in [0, 1) for warmup. */
+  random?: () => number;
+  /** Checker implementation per kind; default: the modules in src/check. */
+  checkers?: Partial<Record<CheckerKind, CheckFn>>;
+  /** Maximum attempts in flight (default 256). Due jobs wait in FIFO order. */
+  maxConcurrent?: number;
+  /** FILE_CHECK change notifications; default: file.ts watchTrackedFile. Returns an unsubscribe function. */
+  watchFile?: (path: string, onChange: () => void) => () => void;
+  /** Wake-up coalescing: jobs due within this many ms after the earliest one run together (default 0 = exact). */
+  timerSlackMs?: number;
+}
+
+interface Job {
+  key: string;
+  target: CheckTarget;
+  label: string;
+  ids: Set<string>;
+  disabled: Set<string>;
+  state: CheckerState;
+  running: boolean;
+  queued: boolean;
+  /** sequence of the live heap entry; stale entries are skipped. */
+  dueSeq: number;
+  dueAt: number | undefined;
+  abort?: AbortController;
+  lastResult?: CheckResult;
+  weight?: number;
+  weightDelta?: number;
+  unwatch?: () => void;
+  removed: boolean;
+  /** SMTP: a new cycle starts (retry_it reset) when the next run is not a retry. */
+  nextIsRetry: boolean;
+  /** FILE_CHECK: the file changed while an attempt was running; run again at once. */
+  rerun: boolean;
+}
+
+interface HeapEntry {
+  due: number;
+  seq: number;
+  job: Job;
+}
+
+/** Binary min-heap ordered by (due, seq). */
+class Heap {
+  private a: HeapEntry[] = [];
+  get size(): number {
+    return this.a.length;
+  }
+  peek(): HeapEntry | undefined {
+    return this.a[0];
+  }
+  push(e: HeapEntry): void {
+    const a = this.a;
+    a.push(e);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(a[i]!, a[p]!)) break;
+      [a[i], a[p]] = [a[p]!, a[i]!];
+      i = p;
+    }
+  }
+  pop(): HeapEntry | undefined {
+    const a = this.a;
+    if (a.length === 0) return undefined;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && less(a[l]!, a[m]!)) m = l;
+        if (r < a.length && less(a[r]!, a[m]!)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+function less(x: HeapEntry, y: HeapEntry): boolean {
+  return x.due < y.due || (x.due === y.due && x.seq < y.seq);
+}
+
+/** Fields that do not change what is probed or how: excluded from the deduplication key. */
+const LABEL_FIELDS = new Set(['rsLabel', 'vsLabel']);
+
+/** Canonical JSON (sorted keys) of the target without labels: equal keys = the same check, run once. */
+export function dedupKey(t: CheckTarget): string {
+  const canon = (v: unknown, top: boolean): unknown => {
+    if (Array.isArray(v)) return v.map((x) => canon(x, false));
+    if (v && typeof v === 'object') {
+      const o: Record<string, unknown> = {};
+      for (const k of Object.keys(v as object).sort()) {
+        if (top && LABEL_FIELDS.has(k)) continue;
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== undefined) o[k] = canon(x, false);
+      }
+      return o;
+    }
+    return v;
+  };
+  return JSON.stringify(canon(t, true));
+}
+
+/** Timeout of one attempt: MISC_CHECK misc_timeout (default delay_loop), HTTP connect_timeout per url, else connect_timeout. */
+export function attemptTimeoutMs(t: CheckTarget): number {
+  if (t.kind === CheckerKind.Misc) return t.misc.miscTimeoutMs || t.timing.delayLoopMs;
+  if (t.kind === CheckerKind.HttpGet || t.kind === CheckerKind.SslGet)
+    return t.timing.connectTimeoutMs * Math.max(1, t.http.urls.length);
+  return t.timing.connectTimeoutMs;
+}
+
+export declare interface CheckScheduler {
+  on(event: 'state', l: (e: CheckerStateEvent) => void): this;
+  on(event: 'weight', l: (e: CheckerWeightEvent) => void): this;
+  on(event: 'attempt', l: (e: CheckerAttemptEvent) => void): this;
+  on(event: 'log', l: (e: CheckerLogEvent) => void): this;
+}
+
+/**
+ * Owns every checker's timing. add() registers a configured checker under a unique id; identical targets share one job.
+ * Events: 'state' (per id, on up/down transitions), 'weight', 'attempt' (per job, every attempt), 'log' (keepalived lines).
+ */
+export class CheckScheduler extends EventEmitter {
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly maxConcurrent: number;
+  private readonly slack: number;
+  private readonly watchFile?: (path: string, onChange: () => void) => () => void;
+  private checkers: Partial<Record<CheckerKind, CheckFn>>;
+  private jobs = new Map<string, Job>();
+  private byId = new Map<string, Job>();
+  private heap = new Heap();
+  private ready: Job[] = [];
+  private inflight = 0;
+  private seq = 0;
+  private timer: unknown;
+  private timerDue = Infinity;
+  private started = false;
+  private startedAt = 0;
+
+  constructor(opts: SchedulerOptions = {}) {
+    super();
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    this.maxConcurrent = Math.max(1, opts.maxConcurrent ?? 256);
+    this.slack = Math.max(0, opts.timerSlackMs ?? 0);
+    this.checkers = opts.checkers ?? {};
+    this.watchFile = opts.watchFile;
+    if (!opts.checkers) this.checkers = loadDefaultCheckers();
+  }
+
+  /** Register checker `id` (unique per configured checker). Returns the job key it shares. */
+  add(id: string, target: CheckTarget): string {
+    if (this.byId.has(id)) throw new Error(`checker id ${id} is already registered; should be unique`);
+    const key = dedupKey(target);
+    let job = this.jobs.get(key);
+    if (!job) {
+      job = {
+        key,
+        target,
+        label: targetLabel(target),
+        ids: new Set(),
+        disabled: new Set(),
+        state: initialState(target.kind, target.timing),
+        running: false,
+        queued: false,
+        dueSeq: 0,
+        dueAt: undefined,
+        removed: false,
+        nextIsRetry: false,
+        rerun: false,
+      };
+      this.jobs.set(key, job);
+      if (this.started) this.scheduleFirst(job);
+    }
+    job.ids.add(id);
+    this.byId.set(id, job);
+    return key;
+  }
+
+  /** Unregister checker `id`; the job stops when its last checker leaves. */
+  remove(id: string): void {
+    const job = this.byId.get(id);
+    if (!job) return;
+    this.byId.delete(id);
+    job.ids.delete(id);
+    job.disabled.delete(id);
+    if (job.ids.size === 0) this.dropJob(job);
+  }
+
+  /** ha_suspend: a disabled checker is not run; a shared job runs while any of its checkers is enabled. */
+  setEnabled(id: string, enabled: boolean): void {
+    const job = this.byId.get(id);
+    if (!job) return;
+    if (enabled) job.disabled.delete(id);
+    else job.disabled.add(id);
+  }
+
+  status(id: string): CheckerStatus | undefined {
+    const job = this.byId.get(id);
+    if (!job) return undefined;
+    return {
+      id,
+      jobKey: job.key,
+      up: job.state.isUp,
+      hasRun: job.state.hasRun,
+      retryIt: job.state.retryIt,
+      running: job.running,
+      nextRunAt: job.dueAt,
+      lastResult: job.lastResult,
+      weight: job.weight,
+      weightDelta: job.weightDelta,
+    };
+  }
+
+  /** Number of distinct jobs (after deduplication). */
+  get jobCount(): number {
+    return this.jobs.size;
+  }
+  get inflightCount(): number {
+    return this.inflight;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.startedAt = this.clock.now();
+    for (const job of this.jobs.values()) this.scheduleFirst(job);
+  }
+
+  /** Stop timers and abort attempts in flight. */
+  stop(): void {
+    this.started = false;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerDue = Infinity;
+    for (const job of this.jobs.values()) {
+      job.abort?.abort(new Error('scheduler stopped'));
+      job.unwatch?.();
+      job.unwatch = undefined;
+      job.dueSeq = 0;
+      job.dueAt = undefined;
+    }
+    this.ready = [];
+  }
+
+  private dropJob(job: Job): void {
+    job.removed = true;
+    job.abort?.abort(new Error('checker removed'));
+    job.unwatch?.();
+    this.jobs.delete(job.key);
+    job.dueSeq = 0;
+    if (job.queued) this.ready = this.ready.filter((j) => j !== job);
+  }
+
+  /**
+   * First run: register_checkers_thread() waits BOOTSTRAP_DELAY + warmup * random() so checks of many real servers do not
+   * start together. FILE_CHECK is read at once (its value is known at startup).
+   */
+  private scheduleFirst(job: Job): void {
+    const t = job.target;
+    if (t.kind === CheckerKind.File) {
+      if (this.watchFile || defaultWatch) {
+        const w = this.watchFile ?? defaultWatch!;
+        job.unwatch = w(t.file.path, () => this.runNow(job));
+      }
+      this.scheduleAt(job, this.clock.now());
+      return;
+    }
+    const warm = t.timing.warmupMs > 0 ? t.timing.warmupMs * this.random() : 0;
+    this.scheduleAt(job, this.clock.now() + BOOTSTRAP_DELAY_MS + warm);
+  }
+
+  /** Run a job as soon as possible (FILE_CHECK change notification). */
+  private runNow(job: Job): void {
+    if (job.removed || !this.started) return;
+    if (job.running) {
+      job.rerun = true;
+      return;
+    }
+    this.scheduleAt(job, this.clock.now());
+  }
+
+  private scheduleAt(job: Job, due: number): void {
+    job.dueSeq = ++this.seq;
+    job.dueAt = due;
+    this.heap.push({ due, seq: job.dueSeq, job });
+    this.arm();
+  }
+
+  private arm(): void {
+    let top = this.heap.peek();
+    while (top && (top.job.removed || top.job.dueSeq !== top.seq)) {
+      this.heap.pop();
+      top = this.heap.peek();
+    }
+    if (!top || !this.started) return;
+    const due = top.due + this.slack;
+    if (this.timer !== undefined && this.timerDue <= due) return;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, due - this.clock.now()));
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.timerDue = Infinity;
+    const now = this.clock.now();
+    for (;;) {
+      const top = this.heap.peek();
+      if (!top || top.due > now + this.slack) break;
+      this.heap.pop();
+      const job = top.job;
+      if (job.removed || job.dueSeq !== top.seq) continue;
+      job.dueSeq = 0;
+      job.dueAt = undefined;
+      if (!job.queued) {
+        job.queued = true;
+        this.ready.push(job);
+      }
+    }
+    this.drain();
+    this.arm();
+  }
+
+  private drain(): void {
+    while (this.inflight < this.maxConcurrent && this.ready.length > 0) {
+      const job = this.ready.shift()!;
+      job.queued = false;
+      if (job.removed) continue;
+      this.launch(job);
+    }
+  }
+
+  private launch(job: Job): void {
+    const t = job.target;
+    // *_connect_thread: "if checker is disabled, register a new checker thread" after delay_loop
+    if (job.disabled.size > 0 && job.disabled.size >= job.ids.size) {
+      this.scheduleAt(job, this.clock.now() + t.timing.delayLoopMs);
+      return;
+    }
+    const fn = this.checkers[t.kind];
+    if (!fn) {
+      this.emit('log', { jobKey: job.key, message: `no checker implementation for ${t.kind}`, at: this.clock.now() });
+      return;
+    }
+    // SMTP: smtp_start_check_thread resets retry_it at the start of every delay_loop cycle.
+    if (retryStyle(t.kind) === RetryStyle.PerCycle && !job.nextIsRetry) job.state = { ...job.state, retryIt: 0 };
+    const ac = new AbortController();
+    job.abort = ac;
+    job.running = true;
+    this.inflight++;
+    const startedAt = this.clock.now();
+    const timeoutMs = attemptTimeoutMs(t);
+    let done = false;
+    const finish = (res: CheckResult): void => {
+      if (done) return;
+      done = true;
+      this.clock.clearTimeout(timer);
+      this.inflight--;
+      job.running = false;
+      job.abort = undefined;
+      if (!job.removed && this.started) this.complete(job, res, startedAt);
+      this.drain();
+    };
+    const timer = this.clock.setTimeout(() => {
+      ac.abort(new CheckTimeoutError(timeoutMs));
+      finish({ ok: false, message: 'timeout', latencyMs: timeoutMs, timedOut: true });
+    }, timeoutMs);
+    let p: Promise<CheckResult>;
+    try {
+      p = fn(t, ac.signal);
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    p.then(finish, (e: unknown) =>
+      finish({ ok: false, message: e instanceof Error ? e.message : String(e), latencyMs: this.clock.now() - startedAt }),
+    );
+  }
+
+  private complete(job: Job, res: CheckResult, startedAt: number): void {
+    const now = this.clock.now();
+    const t = job.target;
+    job.lastResult = res;
+    const prev = job.state;
+    const out = step(t.kind, t.timing, prev, res.ok, job.label, res.ok ? '' : res.message);
+    job.state = out.state;
+    job.nextIsRetry = out.retrying;
+    this.emit('attempt', { jobKey: job.key, ids: [...job.ids], result: res, retrying: out.retrying, at: now } satisfies CheckerAttemptEvent);
+    if (out.log) this.emit('log', { jobKey: job.key, message: out.log, at: now } satisfies CheckerLogEvent);
+    if (!res.ok && prev.isUp && (t.timing.logAllFailures ?? false))
+      this.emit('log', { jobKey: job.key, message: `${t.kind} on ${job.label}: ${res.message}`, at: now });
+    if (out.transition) {
+      for (const id of job.ids)
+        this.emit('state', {
+          id,
+          jobKey: job.key,
+          kind: t.kind,
+          up: out.state.isUp,
+          transition: out.transition,
+          changed: prev.isUp !== out.state.isUp,
+          message: res.message,
+          at: now,
+        } satisfies CheckerStateEvent);
+    }
+    this.updateWeight(job, res, out.state.isUp, now);
+    const rerun = job.rerun;
+    job.rerun = false;
+    // check_misc.c: the next run is measured from when the script started (last_ran), at least "now".
+    const base = t.kind === CheckerKind.Misc ? startedAt : now;
+    const due = rerun ? now : Math.max(now, base + out.delayMs);
+    this.scheduleAt(job, due);
+  }
+
+  /**
+   * Weight changes. misc_dynamic: an exit status 0 or 2..255 sets the weight (0 = configured weight); failure clears it.
+   * FILE_CHECK: while not in FAULT the offset is value x weight (x -1 reversed).
+   */
+  private updateWeight(job: Job, res: CheckResult, up: boolean, now: number): void {
+    let weight = job.weight;
+    let delta = job.weightDelta;
+    if (res.ok) {
+      if (job.target.kind === CheckerKind.Misc && job.target.misc.miscDynamic) weight = res.weight;
+      if (job.target.kind === CheckerKind.File) delta = res.weightDelta ?? 0;
+    } else if (!up) {
+      weight = undefined;
+      delta = undefined;
+    }
+    if (weight === job.weight && delta === job.weightDelta) return;
+    job.weight = weight;
+    job.weightDelta = delta;
+    for (const id of job.ids)
+      this.emit('weight', { id, jobKey: job.key, weight, weightDelta: delta, at: now } satisfies CheckerWeightEvent);
+  }
+}
+
+let defaultWatch: ((path: string, onChange: () => void) => () => void) | undefined;
+
+/** The checker modules, loaded on first use so that tests with injected checkers load none of them. */
+function loadDefaultCheckers(): Partial<Record<CheckerKind, CheckFn>> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const tcp = require('./tcp') as typeof import('./tcp');
+  const http = require('./http') as typeof import('./http');
+  const udp = require('./udp') as typeof import('./udp');
+  const dns = require('./dns') as typeof import('./dns');
+  const smtp = require('./smtp') as typeof import('./smtp');
+  const misc = require('./misc') as typeof import('./misc');
+  const file = require('./file') as typeof import('./file');
+  const ping = require('./ping') as typeof import('./ping');
+  defaultWatch = file.watchTrackedFile;
+  return {
+    [CheckerKind.Tcp]: tcp.checkTcp as CheckFn,
+    [CheckerKind.HttpGet]: http.checkHttp as CheckFn,
+    [CheckerKind.SslGet]: http.checkHttp as CheckFn,
+    [CheckerKind.Udp]: udp.checkUdp as CheckFn,
+    [CheckerKind.Dns]: dns.checkDns as CheckFn,
+    [CheckerKind.Smtp]: smtp.checkSmtp as CheckFn,
+    [CheckerKind.Misc]: misc.checkMisc as CheckFn,
+    [CheckerKind.File]: file.checkFile as CheckFn,
+    [CheckerKind.Ping]: ping.checkPing as CheckFn,
+  };
+}
