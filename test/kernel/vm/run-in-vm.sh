@@ -1,0 +1,183 @@
+#!/bin/bash
+# Boots Debian's kernel (which has IPVS) under qemu with the host root shared read-only over 9p, runs COMMAND as root inside it, streams its output and exits with its status.
+#
+# Usage: run-in-vm.sh [options] -- COMMAND [ARG...]
+#   --timeout S     hard limit for the whole VM run, seconds (default 600); on expiry qemu is killed and the exit status is 124
+#   --share DIR     also mount host DIR writable at the same path in the VM (repeatable); created when missing.
+#                   /var/tmp/lvskeeper-vm/out (or $LVSK_VM_CACHE/out) is always shared.
+#   --env K=V       set K in the command's environment (repeatable); host variables named LVSK_* are passed through too
+#   --cwd DIR       working directory in the VM (default: the repository root)
+#   --kernel VER    kernel version under /boot and /lib/modules (default: $LVSK_VM_KERNEL, else the newest with IPVS modules)
+#   --mem MB        guest memory (default 1024)     --smp N   guest CPUs (default 2)
+#   --verbose       copy the boot console to stderr  --quiet   no timing line on stderr
+# Exit status: COMMAND's status; 124 timeout; 125 the VM failed (boot, mounts); 2 usage; 3 missing packages or kernel.
+# Inside the VM: / is the host root read-only, /tmp /run /dev/shm are tmpfs, HOME=/tmp/home, LVSK_VM=1, lo is up,
+# modules (ip_vs, schedulers, veth, ...) load on demand through the host's /sbin/modprobe.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+cache=${LVSK_VM_CACHE:-/var/tmp/lvskeeper-vm}
+timeout_s=600 mem=1024 smp=2 verbose=0 quiet=0 cwd=$repo kver=${LVSK_VM_KERNEL:-}
+shares=() envs=()
+
+usage() { sed -n '4,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+need_arg() { [ $# -ge 2 ] && [ -n "$2" ] || { echo "run-in-vm: $1 needs a value" >&2; exit 2; }; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --timeout) need_arg "$@"; timeout_s=$2; shift 2 ;;
+    --share) need_arg "$@"; shares+=("$2"); shift 2 ;;
+    --env) need_arg "$@"; envs+=("$2"); shift 2 ;;
+    --cwd) need_arg "$@"; cwd=$2; shift 2 ;;
+    --kernel) need_arg "$@"; kver=$2; shift 2 ;;
+    --mem) need_arg "$@"; mem=$2; shift 2 ;;
+    --smp) need_arg "$@"; smp=$2; shift 2 ;;
+    --verbose) verbose=1; shift ;;
+    --quiet) quiet=1; shift ;;
+    -h|--help) usage ;;
+    --) shift; break ;;
+    *) echo "run-in-vm: unknown option $1; should be one of --timeout --share --env --cwd --kernel --mem --smp --verbose --quiet, then -- COMMAND" >&2; exit 2 ;;
+  esac
+done
+[ $# -gt 0 ] || { echo "run-in-vm: no COMMAND; usage: run-in-vm.sh [options] -- COMMAND [ARG...]" >&2; exit 2; }
+[[ $timeout_s =~ ^[0-9]+$ ]] && [ "$timeout_s" -gt 0 ] || { echo "run-in-vm: --timeout is '$timeout_s'; should be a positive integer (seconds)" >&2; exit 2; }
+[[ $mem =~ ^[0-9]+$ ]] || { echo "run-in-vm: --mem is '$mem'; should be megabytes" >&2; exit 2; }
+[[ $smp =~ ^[0-9]+$ ]] || { echo "run-in-vm: --smp is '$smp'; should be a CPU count" >&2; exit 2; }
+for e in "${envs[@]}"; do [[ $e =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || { echo "run-in-vm: --env '$e' should be NAME=VALUE" >&2; exit 2; }; done
+cwd=$(cd "$cwd" 2>/dev/null && pwd) || { echo "run-in-vm: --cwd directory does not exist" >&2; exit 2; }
+
+# --- prerequisites -------------------------------------------------------------------------------
+install_hint="install with: bash $repo/scripts/apt-deps.sh qemu-system-x86 linux-image-amd64 busybox-static ipvsadm kmod"
+missing=()
+command -v qemu-system-x86_64 >/dev/null || missing+=("qemu-system-x86_64 (package qemu-system-x86)")
+[ -x /bin/busybox ] || missing+=("/bin/busybox (package busybox-static)")
+command -v timeout >/dev/null || missing+=("timeout (package coreutils)")
+[ -x /sbin/modprobe ] || missing+=("/sbin/modprobe (package kmod)")
+if [ -z "$kver" ]; then
+  for k in $(ls /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -rV); do
+    if find "/lib/modules/$k/kernel/net/netfilter/ipvs" -name 'ip_vs.ko*' 2>/dev/null | grep -q .; then kver=$k; break; fi
+  done
+  [ -n "$kver" ] || missing+=("a kernel with IPVS modules in /boot and /lib/modules (package linux-image-amd64)")
+else
+  [ -f "/boot/vmlinuz-$kver" ] || missing+=("/boot/vmlinuz-$kver (--kernel/LVSK_VM_KERNEL)")
+  [ -d "/lib/modules/$kver" ] || missing+=("/lib/modules/$kver")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  printf 'run-in-vm: missing %s\n' "${missing[@]}" >&2
+  echo "run-in-vm: $install_hint" >&2
+  exit 3
+fi
+[ -r "/boot/vmlinuz-$kver" ] || { echo "run-in-vm: /boot/vmlinuz-$kver is not readable; run as root" >&2; exit 3; }
+
+initrd=$(bash "$here/build-initramfs.sh" "$kver" "$cache") || { echo "run-in-vm: building the initramfs failed" >&2; exit 3; }
+kernel=$(bash "$here/extract-vmlinux.sh" "$kver" "$cache") || kernel=/boot/vmlinuz-$kver
+
+# --- per-run directory (read by the guest from the read-only host root) ---------------------------
+mkdir -p "$cache/runs" "$cache/out" || exit 3
+run=$(mktemp -d "$cache/runs/run.XXXXXX") || exit 3
+marker="LVSK-VM-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+echo "$marker" >"$run/marker"
+{
+  printf 'PATH=%q\nHOME=/tmp/home\nTMPDIR=/tmp\nTERM=dumb\nLANG=C.UTF-8\nLVSK_VM=1\n' /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+  printf 'LVSK_VM_OUT=%q\nLVSK_VM_CWD=%q\n' "$cache/out" "$cwd"
+  while IFS='=' read -r name _; do
+    case "$name" in LVSK_VM_CWD|LVSK_VM_OUT|LVSK_VM) ;; LVSK_*) printf '%s=%q\n' "$name" "${!name}" ;; esac
+  done < <(env | grep -E '^LVSK_[A-Za-z0-9_]*=' || true)
+  for e in "${envs[@]}"; do printf '%s=%q\n' "${e%%=*}" "${e#*=}"; done
+} >"$run/env"
+{ printf 'exec'; printf ' %q' "$@"; printf '\n'; } >"$run/cmd"
+
+qemu_args=(
+  -accel tcg,thread=multi -cpu max -m "$mem" -smp "$smp"
+  -nographic -nodefaults -serial stdio -no-reboot -msg timestamp=off
+  -kernel "$kernel" -initrd "$initrd"
+  -append "console=ttyS0 quiet panic=-1 lvsk.init=$here/guest-init.sh lvsk.run=$run"
+  -fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap"
+  -device "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot"
+  -pidfile "$run/qemu.pid"
+)
+: >"$run/shares"
+i=0
+for d in "$cache/out" "${shares[@]}"; do
+  mkdir -p "$d" && d=$(cd "$d" && pwd) || { echo "run-in-vm: cannot create share $d" >&2; exit 3; }
+  qemu_args+=(-fsdev "local,id=s$i,path=$d,security_model=none,multidevs=remap" -device "virtio-9p-pci,fsdev=s$i,mount_tag=s$i")
+  echo "s$i $d" >>"$run/shares"
+  i=$((i + 1))
+done
+
+# --- boot, stream, clean up --------------------------------------------------------------------------
+qpid=
+cleanup() {
+  [ -n "$qpid" ] && kill "$qpid" 2>/dev/null
+  [ -s "$run/qemu.pid" ] && kill "$(cat "$run/qemu.pid")" 2>/dev/null
+  [ -n "$qpid" ] && wait "$qpid" 2>/dev/null
+  exec 3<&- 2>/dev/null
+  if [ "${keep_run:-0}" = 1 ]; then echo "run-in-vm: run directory kept: $run" >&2; else rm -rf "$run"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+t0=$EPOCHREALTIME
+mkfifo "$run/console"
+timeout -k 5 "$timeout_s" qemu-system-x86_64 "${qemu_args[@]}" </dev/null >"$run/console" 2>"$run/qemu.stderr" &
+qpid=$!
+exec 3<"$run/console"
+
+state=boot rc= t_begin= t_end= guest_boot=
+: >"$run/console.log"
+while IFS= read -r -u 3 line || [ -n "$line" ]; do
+  line=${line%$'\r'}
+  case "$state" in
+    boot)
+      if [[ $line == *"$marker-BEGIN"* ]]; then
+        state=cmd t_begin=$EPOCHREALTIME guest_boot=${line##*-BEGIN }
+      else
+        echo "$line" >>"$run/console.log"
+        [ "$verbose" = 1 ] && echo "$line" >&2
+        # A stage-1/2 failure reports EXIT without BEGIN.
+        if [[ $line == *"$marker-EXIT "* ]]; then rc=${line##*-EXIT }; state=done; fi
+      fi
+      ;;
+    cmd)
+      if [[ $line == *"$marker-EXIT "* ]]; then
+        prefix=${line%%"$marker-EXIT "*}
+        [ -n "$prefix" ] && printf '%s\n' "$prefix"
+        rc=${line##*-EXIT }
+        state=done t_end=$EPOCHREALTIME
+      else
+        printf '%s\n' "$line"
+      fi
+      ;;
+    done)
+      echo "$line" >>"$run/console.log"
+      [ "$verbose" = 1 ] && echo "$line" >&2
+      ;;
+  esac
+done
+wait "$qpid"
+qrc=$?
+qpid=
+t_done=$EPOCHREALTIME
+
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+  [ -n "$rc" ] || { echo "run-in-vm: timeout: the VM did not finish within ${timeout_s}s; killed qemu" >&2; keep_run=1; exit 124; }
+fi
+if ! [[ $rc =~ ^[0-9]+$ ]]; then
+  echo "run-in-vm: the VM ended (qemu status $qrc) without reporting the command's status; last console lines:" >&2
+  tail -n 30 "$run/console.log" >&2
+  [ -s "$run/qemu.stderr" ] && { echo "run-in-vm: qemu stderr:" >&2; tail -n 20 "$run/qemu.stderr" >&2; }
+  keep_run=1
+  exit 125
+fi
+if [ "$quiet" = 0 ]; then
+  if [ -n "$t_begin" ]; then
+    echo "run-in-vm: kernel $kver; boot $(secs "$t0" "$t_begin") s (guest uptime ${guest_boot} s), command $(secs "$t_begin" "${t_end:-$t_done}") s, total $(secs "$t0" "$t_done") s; status $rc" >&2
+  else
+    echo "run-in-vm: kernel $kver; the VM failed before the command started (status $rc); last console lines:" >&2
+    tail -n 30 "$run/console.log" >&2
+    keep_run=1
+  fi
+fi
+exit "$rc"
