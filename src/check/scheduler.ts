@@ -142,6 +142,8 @@ export interface SchedulerOptions {
   maxConcurrent?: number;
   /** FILE_CHECK change notifications; default: file.ts watchTrackedFile. Returns an unsubscribe function. */
   watchFile?: (path: string, onChange: () => void) => () => void;
+  /** After a timeout aborts an attempt, how long to wait for the checker's own verdict before failing it (default 3000). */
+  abortGraceMs?: number;
   /** Wake-up coalescing: jobs due within this many ms after the earliest one run together (default 0 = exact). */
   timerSlackMs?: number;
 }
@@ -267,6 +269,7 @@ export class CheckScheduler extends EventEmitter {
   private readonly random: () => number;
   private readonly maxConcurrent: number;
   private readonly slack: number;
+  private readonly abortGraceMs: number;
   private readonly watchFile?: (path: string, onChange: () => void) => () => void;
   private checkers: Partial<Record<CheckerKind, CheckFn>>;
   private jobs = new Map<string, Job>();
@@ -286,6 +289,7 @@ export class CheckScheduler extends EventEmitter {
     this.random = opts.random ?? Math.random;
     this.maxConcurrent = Math.max(1, opts.maxConcurrent ?? 256);
     this.slack = Math.max(0, opts.timerSlackMs ?? 0);
+    this.abortGraceMs = Math.max(0, opts.abortGraceMs ?? 3000);
     this.checkers = opts.checkers ?? {};
     this.watchFile = opts.watchFile;
     if (!opts.checkers) this.checkers = loadDefaultCheckers();
@@ -499,15 +503,23 @@ export class CheckScheduler extends EventEmitter {
       if (done) return;
       done = true;
       this.clock.clearTimeout(timer);
+      if (grace !== undefined) this.clock.clearTimeout(grace);
       this.inflight--;
       job.running = false;
       job.abort = undefined;
       if (!job.removed && this.started) this.complete(job, res, startedAt);
       this.drain();
     };
+    // On timeout the checker is aborted and its own verdict is used if it comes within the grace period (UDP_CHECK
+    // without require_reply succeeds on a read timeout, layer4.c udp_socket_state; MISC_CHECK reaps its child first).
+    let grace: unknown;
     const timer = this.clock.setTimeout(() => {
       ac.abort(new CheckTimeoutError(timeoutMs));
-      finish({ ok: false, message: 'timeout', latencyMs: timeoutMs, timedOut: true });
+      if (!done)
+        grace = this.clock.setTimeout(
+          () => finish({ ok: false, message: 'timeout', latencyMs: timeoutMs, timedOut: true }),
+          this.abortGraceMs,
+        );
     }, timeoutMs);
     let p: Promise<CheckResult>;
     try {

@@ -1,0 +1,34 @@
+// TCP_CHECK: success when a TCP connection to connect_ip:connect_port completes (keepalived check_tcp.c).
+
+import net from 'node:net';
+import { abortMessage, CheckerKind, CheckResult, failResult, hostWithScope, okResult, performanceNow, TargetOf } from './types';
+
+/** Connects (from bindto:bind_port when given) and closes at once. Refused, reset, unreachable or timeout = failure. */
+export function checkTcp(target: TargetOf<CheckerKind.Tcp>, signal: AbortSignal): Promise<CheckResult> {
+  const started = performanceNow();
+  const { conn } = target;
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(failResult(abortMessage(signal, 'TCP connection'), started, { timedOut: true }));
+    let done = false;
+    const sock = net.connect({
+      host: hostWithScope(conn),
+      port: conn.connectPort,
+      localAddress: conn.bindto,
+      localPort: conn.bindPort,
+      family: conn.connectIp.includes(':') ? 6 : 4,
+    });
+    const finish = (r: CheckResult): void => {
+      if (done) return;
+      done = true;
+      signal.removeEventListener('abort', onAbort);
+      sock.destroy();
+      resolve(r);
+    };
+    const onAbort = (): void => finish(failResult(abortMessage(signal, 'TCP connection'), started, { timedOut: true }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    sock.once('connect', () => finish(okResult('TCP connection success', started)));
+    sock.once('error', (e: NodeJS.ErrnoException) =>
+      finish(failResult(`TCP connection failed: ${e.code ?? e.message}`, started)),
+    );
+  });
+}
