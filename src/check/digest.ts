@@ -21,6 +21,7 @@ export class BodyDigest {
   private seen = 0;
   constructor(private readonly contentLength?: number) {}
   update(chunk: Uint8Array): void {
+    if (this.result !== undefined) throw new CheckError('EDIGESTFINAL', 'digest updated after hex(); should not be', {});
     let c = chunk;
     if (this.contentLength !== undefined) {
       const room = this.contentLength - this.seen;
@@ -37,8 +38,11 @@ export class BodyDigest {
   get received(): number {
     return this.seen;
   }
+  private result?: string;
+  /** The MD5 in lower-case hex; the digest is final after the first call. */
   hex(): string {
-    return this.h.digest('hex');
+    this.result ??= this.h.digest('hex');
+    return this.result;
   }
 }
 

@@ -85,6 +85,8 @@ async function getUrl(target: HttpTarget, url: HttpUrl, signal: AbortSignal): Pr
       headers: { host: hostHeader(target, url), 'user-agent': 'KeepAliveClient', connection: 'close' },
       signal,
     });
+    // Destroying an unread body makes undici emit "Request aborted" on it; that is expected here.
+    res.body.on('error', () => undefined);
     if (!statusAccepted(url, res.statusCode)) {
       res.body.destroy();
       return `HTTP status code error to (status ${res.statusCode})`;
@@ -111,7 +113,8 @@ async function getUrl(target: HttpTarget, url: HttpUrl, signal: AbortSignal): Pr
     }
     res.body.destroy();
     if (received === 0 && url.digest) return 'Read, no data received from';
-    if (digest && digest.hex() !== url.digest!.toLowerCase()) return `MD5 digest error to (got ${digest.hex()})`;
+    const got = digest?.hex();
+    if (got !== undefined && got !== url.digest!.toLowerCase()) return `MD5 digest error to (got ${got})`;
     if (url.regex) {
       const text = Buffer.concat(kept).toString('latin1');
       const re = new RegExp(url.regex, 'm');
