@@ -1,0 +1,80 @@
+// IpvsClient for the running kernel: IPVS messages over a generic netlink socket (family "IPVS").
+import { GenlSocket, GenlSocketOptions } from '../netlink/socket';
+import { NetlinkError } from '../netlink/errors';
+import { FormatOptions, IpvsMessage, formatAttrs, parseAttrsOf } from './codec';
+import { IPVS_GENL_NAME, IPVS_GENL_VERSION } from './constants';
+import { IpvsError, IpvsOp } from './errors';
+import { IpvsClient, IpvsTransport, TransportClient } from './client';
+
+export interface KernelClientOptions extends GenlSocketOptions {
+  format?: FormatOptions;
+}
+
+export class KernelTransport implements IpvsTransport {
+  constructor(
+    private readonly sock: GenlSocket,
+    readonly familyId: number,
+    private readonly fmt: FormatOptions = {},
+  ) {}
+
+  private genl(msg: IpvsMessage, op: IpvsOp, object?: string) {
+    return { family: this.familyId, cmd: msg.cmd, version: this.fmt.version ?? IPVS_GENL_VERSION, attrs: formatAttrs(msg, this.fmt), operation: op, object };
+  }
+
+  async request(msg: IpvsMessage, op: IpvsOp, object?: string): Promise<IpvsMessage[]> {
+    try {
+      const r = await this.sock.request(this.genl(msg, op, object));
+      return r.map((x) => parseAttrsOf(x.cmd, x.attrs));
+    } catch (e) {
+      throw IpvsError.fromNetlink(op, e, object);
+    }
+  }
+
+  async dump(msg: IpvsMessage, op: IpvsOp, object?: string): Promise<IpvsMessage[]> {
+    try {
+      const r = await this.sock.dump(this.genl(msg, op, object));
+      return r.map((x) => parseAttrsOf(x.cmd, x.attrs));
+    } catch (e) {
+      throw IpvsError.fromNetlink(op, e, object);
+    }
+  }
+
+  async pipeline(items: Array<{ msg: IpvsMessage; op: IpvsOp; object?: string }>): Promise<Array<IpvsError | undefined>> {
+    const res = await this.sock.pipeline(items.map((i) => this.genl(i.msg, i.op, i.object)));
+    return res.map((r, j) => (r instanceof NetlinkError ? IpvsError.fromNetlink(items[j].op, r, items[j].object) : undefined));
+  }
+
+  async close(): Promise<void> {
+    this.sock.close();
+  }
+}
+
+export class KernelClient extends TransportClient {
+  constructor(
+    transport: KernelTransport,
+    readonly socket: GenlSocket,
+  ) {
+    super(transport);
+  }
+}
+
+/** Opens a command socket and resolves the IPVS family (the kernel loads ip_vs on demand). */
+export async function openKernelClient(opts: KernelClientOptions = {}): Promise<IpvsClient & { socket: GenlSocket }> {
+  let sock: GenlSocket;
+  try {
+    sock = GenlSocket.open(opts);
+  } catch (e) {
+    throw IpvsError.fromNetlink('open', e, 'netlink socket');
+  }
+  try {
+    const fam = await sock.resolveFamily(IPVS_GENL_NAME);
+    return new KernelClient(new KernelTransport(sock, fam.id, opts.format), sock);
+  } catch (e) {
+    sock.close();
+    const err = IpvsError.fromNetlink('open', e, 'generic netlink family IPVS');
+    if (err.code === 'ENOENT') {
+      throw new IpvsError('open', err.errno, 'generic netlink family IPVS', 'ENOENT', 'IPVS is not available in this kernel (modprobe ip_vs?)');
+    }
+    throw err;
+  }
+}
