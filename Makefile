@@ -42,7 +42,7 @@ bench: deps build
 	bash bench/run.sh $(S)
 
 run: deps build
-	node dist/src/cli/lvskeeper.js -n -l -f conf/keepalived.conf
+	bash scripts/run.sh
 
 clean:
 	rm -rf dist .tap coverage
