@@ -29,6 +29,11 @@ export interface ConfNode {
   children?: ConfNode[];
   /** location of the closing brace, when there were children */
   end?: Loc;
+  /**
+   * The whole preprocessed line (keepalived's buf_extern): script keywords (notify*, script, misc_path, ...) split
+   * it again with lexer.splitQuotedEscaped(), as keepalived's alloc_strvec_quoted_escaped() does.
+   */
+  raw?: string;
 }
 
 export type Severity = 'error' | 'warning' | 'info';
