@@ -102,6 +102,53 @@ function checkNames(ctx: Ctx, nodes: ConfNode[] | undefined, names: string[], wh
 }
 
 // ---------------------------------------------------------------------------------------------
+// Every keyword the grammar knows, by section (for tests, completion and documentation)
+
+export interface KnownKeyword {
+  section: string;
+  name: string;
+  status: 'implemented' | 'unsupported';
+  args: string;
+  reason?: string;
+  synonymOf?: string;
+}
+
+export function knownKeywords(): KnownKeyword[] {
+  const out: KnownKeyword[] = [];
+  const add = (section: string, table: KeywordTable): void => {
+    for (const s of table) {
+      out.push({ section, name: s.name, status: s.status, args: s.args, reason: s.reason });
+      for (const y of s.synonyms ?? []) out.push({ section, name: y, status: s.status, args: s.args, reason: s.reason, synonymOf: s.name });
+    }
+  };
+  for (const n of ROOT_SPECIAL) out.push({ section: 'root', name: n, status: 'implemented', args: '{ ... }' });
+  add('root', GLOBAL_ROOT_KEYWORDS);
+  add('root', VRRP_UNSUPPORTED_ROOTS);
+  add('root', BFD_ROOT_KEYWORDS);
+  add('global_defs', GLOBAL_DEFS_KEYWORDS);
+  add('vrrp_script', VRRP_SCRIPT_KEYWORDS);
+  add('track_file', TRACK_FILE_KEYWORDS);
+  add('vrrp_sync_group', SYNC_GROUP_KEYWORDS);
+  add('vrrp_instance', VRRP_INSTANCE_KEYWORDS);
+  for (const n of AUTH_KEYWORDS) out.push({ section: 'authentication', name: n, status: 'implemented', args: 'VALUE' });
+  add('SSL', SSL_KEYWORDS);
+  add('virtual_server', VIRTUAL_SERVER_KEYWORDS);
+  add('real_server', REAL_SERVER_KEYWORDS);
+  for (const [name, c] of Object.entries(CHECKERS)) {
+    out.push({ section: 'real_server', name, status: c.status, args: '{ ... }', reason: c.reason });
+    const t: KeywordTable = [...c.specific, ...(c.conn ? CHECKER_CONN_KEYWORDS : []), ...(c.common ? CHECKER_COMMON_KEYWORDS : [])];
+    add(name, t);
+  }
+  add('url', URL_KEYWORDS);
+  add('host', [...CHECKER_CONN_KEYWORDS, ...CHECKER_COMMON_KEYWORDS]);
+  for (const n of BFD_INSTANCE_KEYWORDS) out.push({ section: 'bfd_instance', name: n, status: 'unsupported', args: '', reason: 'BFD is not implemented' });
+  for (const n of TRACK_PROCESS_KEYWORDS) out.push({ section: 'vrrp_track_process', name: n, status: 'unsupported', args: '', reason: 'process tracking is not implemented' });
+  for (const n of TRACK_GROUP_KEYWORDS) out.push({ section: 'track_group', name: n, status: 'unsupported', args: '' });
+  for (const n of GARP_GROUP_KEYWORDS) out.push({ section: 'garp_group', name: n, status: 'unsupported', args: '' });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Root
 
 const ROOT_SPECIAL = [

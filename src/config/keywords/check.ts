@@ -8,7 +8,7 @@ import {
   type UrlCheck, type VirtualServerGroup, type VsgEntry,
 } from '../model';
 import {
-  Code, type Ctx, type KeywordTable, arg, badValue, boolField, err, flagField, makeScript, parsed, restField,
+  Code, type Ctx, type KeywordTable, arg, badValue, boolField, err, flagField, info, makeScript, parsed, restField,
   scriptField, secondsField, stringField, uintField, unsupported, warn,
 } from './table';
 import { INT_MAX, UINT_MAX, checkIfName, ipv4ToInt, ipv6Groups, parseInt10, parseIp, parsePort, parseUnsigned } from '../values';
@@ -327,13 +327,20 @@ export function finishUrl(ctx: Ctx, u: Draft): UrlCheck | undefined {
     err(ctx, Code.MISSING_REQUIRED, 'HTTP/SSL_GET checker url has no path - ignoring', u.loc);
     return undefined;
   }
-  if (!u.digest && !u.statusCodesSet && !u.regex) {
-    // keepalived (check_http.c url_check): no digest, status_code or regex means status 200-299
-  }
+  // check_http.c url_check(): no status_code means 200-299 (newUrl's default), whatever digest/regex say.
   const out = { ...u };
   delete out.statusCodesSet;
-  if (out.regexMaxOffset !== undefined && (out.regexMinOffset ?? 0) >= out.regexMaxOffset + 1) {
-    err(ctx, Code.BAD_VALUE, 'regex_min_offset must be less than regex_max_offset - ignoring both', u.loc);
+  if (!out.regex && (out.regexOptions.length || out.regexNoMatch || out.regexMinOffset || out.regexMaxOffset || out.regexStack)) {
+    // keepalived only logs this (log_message), it is not a configuration error
+    info(ctx, 'I_IGNORED', 'regex parameters specified without regex - ignoring them', u.loc);
+    out.regexOptions = [];
+    out.regexNoMatch = false;
+    delete out.regexMinOffset;
+    delete out.regexMaxOffset;
+    delete out.regexStack;
+  }
+  if (out.regexMaxOffset !== undefined && (out.regexMinOffset ?? 0) > out.regexMaxOffset) {
+    info(ctx, 'I_IGNORED', `regex_min_offset ${out.regexMinOffset} > regex_max_offset ${out.regexMaxOffset} - ignoring both`, u.loc);
     delete out.regexMinOffset;
     delete out.regexMaxOffset;
   }
