@@ -62,12 +62,26 @@ export class RealServerAggregator extends EventEmitter {
     this.rs.delete(rsId);
   }
 
-  addChecker(rsId: string, checkerId: string, initialUp: boolean): void {
+  /**
+   * Adds a checker with its initial state (CheckScheduler.status(id): up unless alpha; FILE_CHECK already evaluated,
+   * with its weightDelta). Changes the real server's state silently: this is configuration, not an event.
+   */
+  addChecker(rsId: string, checkerId: string, initialUp: boolean, initial: { weight?: number; weightDelta?: number } = {}): void {
     const r = this.rs.get(rsId);
     if (!r) throw new Error(`real server ${rsId} is not registered`);
-    r.checkers.set(checkerId, { up: initialUp });
+    r.checkers.set(checkerId, { up: initialUp, weight: initial.weight, weightDelta: initial.weightDelta });
     this.checkerToRs.set(checkerId, rsId);
     r.alive = this.computeAlive(r);
+    r.weight = this.effectiveWeight(r);
+  }
+
+  removeChecker(checkerId: string): void {
+    const r = this.lookup(checkerId);
+    if (!r) return;
+    r.checkers.delete(checkerId);
+    this.checkerToRs.delete(checkerId);
+    r.alive = this.computeAlive(r);
+    r.weight = this.effectiveWeight(r);
   }
 
   isAlive(rsId: string): boolean | undefined {
@@ -134,13 +148,17 @@ export class RealServerAggregator extends EventEmitter {
    * effective_weight = iweight + sum(cur_weight): misc_dynamic's cur_weight is (status - 2) - iweight, a file's is
    * value x weight; real_weight() clamps to 0..INT32_MAX.
    */
-  private recomputeWeight(r: Rs, at: number): void {
+  private effectiveWeight(r: Rs): number {
     let eff = r.baseWeight;
     for (const c of r.checkers.values()) {
       if (c.weight !== undefined) eff += c.weight - r.baseWeight;
       if (c.weightDelta !== undefined) eff += c.weightDelta;
     }
-    const w = realWeight(eff);
+    return realWeight(eff);
+  }
+
+  private recomputeWeight(r: Rs, at: number): void {
+    const w = this.effectiveWeight(r);
     if (w !== r.weight) {
       const previous = r.weight;
       r.weight = w;

@@ -77,6 +77,11 @@ export function fileStatus(value: number, weight: number, reverse: boolean): { f
 const lastValue = new Map<string, number>();
 
 export async function checkFile(target: TargetOf<CheckerKind.File>, _signal: AbortSignal): Promise<CheckResult> {
+  return probeFile(target);
+}
+
+/** Synchronous read and verdict; the scheduler uses it for the initial state (keepalived knows it at startup). */
+export function probeFile(target: TargetOf<CheckerKind.File>): CheckResult {
   const started = performanceNow();
   const f = target.file;
   const read = readTrackedFile(f.path);

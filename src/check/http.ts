@@ -1,6 +1,7 @@
 // HTTP_GET and SSL_GET on undici: GET every url block over a fresh connection to connect_ip:connect_port and check the
 // status code, then the MD5 digest and regex when configured (keepalived check_http.c, check_ssl.c).
 
+import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Client, buildConnector } from 'undici';
@@ -14,6 +15,7 @@ import {
   HttpUrl,
   okResult,
   performanceNow,
+  SslClientOptions,
   TargetOf,
 } from './types';
 
@@ -44,6 +46,27 @@ export function sniName(target: HttpTarget, url: HttpUrl): string | undefined {
   return n && net.isIP(n) === 0 ? n : undefined;
 }
 
+const fileCache = new Map<string, { mtimeMs: number; data: Buffer }>();
+/** Reads a PEM file, re-reading it when it changes (certificates get renewed). */
+function pem(file: string): Buffer {
+  const st = fs.statSync(file);
+  const c = fileCache.get(file);
+  if (c && c.mtimeMs === st.mtimeMs) return c.data;
+  const data = fs.readFileSync(file);
+  fileCache.set(file, { mtimeMs: st.mtimeMs, data });
+  return data;
+}
+
+/** Client certificate/key from the SSL { } block. */
+export function clientCredentials(o: SslClientOptions | undefined): tls.ConnectionOptions {
+  if (!o) return {};
+  const r: tls.ConnectionOptions = {};
+  if (o.certificate) r.cert = pem(o.certificate);
+  if (o.key) r.key = pem(o.key);
+  if (o.password !== undefined) r.passphrase = o.password;
+  return r;
+}
+
 /** Connector opening a new TCP (or TLS, certificate not verified, as keepalived does) connection with bindto/bind_port. */
 function connector(target: HttpTarget, url: HttpUrl): buildConnector.connector {
   const ssl = target.kind === CheckerKind.SslGet;
@@ -54,8 +77,21 @@ function connector(target: HttpTarget, url: HttpUrl): buildConnector.connector {
       localAddress: target.conn.bindto,
       localPort: target.conn.bindPort,
     };
+    let creds: tls.ConnectionOptions = {};
+    try {
+      if (ssl) creds = clientCredentials(target.http.tls);
+    } catch (e) {
+      cb(e as Error, null);
+      return;
+    }
     const sock = ssl
-      ? tls.connect({ ...base, rejectUnauthorized: false, servername: sniName(target, url), ALPNProtocols: ['http/1.1'] })
+      ? tls.connect({
+          ...base,
+          ...creds,
+          rejectUnauthorized: false,
+          servername: sniName(target, url),
+          ALPNProtocols: ['http/1.1'],
+        })
       : net.connect(base);
     const onError = (e: Error): void => {
       sock.destroy();

@@ -8,6 +8,7 @@ import {
   CheckFn,
   CheckResult,
   CheckTarget,
+  TargetOf,
   targetLabel,
 } from './types';
 import { CheckerState, initialState, retryStyle, RetryStyle, step, Transition } from './policy';
@@ -138,8 +139,10 @@ export interface SchedulerOptions {
   random?: () => number;
   /** Checker implementation per kind; default: the modules in src/check. */
   checkers?: Partial<Record<CheckerKind, CheckFn>>;
-  /** Maximum attempts in flight (default 256). Due jobs wait in FIFO order. */
+  /** Maximum attempts in flight (default 1024; each holds a socket or a process). Due jobs wait in FIFO order. */
   maxConcurrent?: number;
+  /** FILE_CHECK initial state, read synchronously when the checker is added; default: file.ts probeFile. */
+  probeFile?: (target: TargetOf<CheckerKind.File>) => CheckResult;
   /** FILE_CHECK change notifications; default: file.ts watchTrackedFile. Returns an unsubscribe function. */
   watchFile?: (path: string, onChange: () => void) => () => void;
   /** After a timeout aborts an attempt, how long to wait for the checker's own verdict before failing it (default 3000). */
@@ -270,7 +273,8 @@ export class CheckScheduler extends EventEmitter {
   private readonly maxConcurrent: number;
   private readonly slack: number;
   private readonly abortGraceMs: number;
-  private readonly watchFile?: (path: string, onChange: () => void) => () => void;
+  private watchFile?: (path: string, onChange: () => void) => () => void;
+  private probeFile?: (target: TargetOf<CheckerKind.File>) => CheckResult;
   private checkers: Partial<Record<CheckerKind, CheckFn>>;
   private jobs = new Map<string, Job>();
   private byId = new Map<string, Job>();
@@ -287,12 +291,17 @@ export class CheckScheduler extends EventEmitter {
     super();
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
-    this.maxConcurrent = Math.max(1, opts.maxConcurrent ?? 256);
+    this.maxConcurrent = Math.max(1, opts.maxConcurrent ?? 1024);
     this.slack = Math.max(0, opts.timerSlackMs ?? 0);
     this.abortGraceMs = Math.max(0, opts.abortGraceMs ?? 3000);
     this.checkers = opts.checkers ?? {};
     this.watchFile = opts.watchFile;
-    if (!opts.checkers) this.checkers = loadDefaultCheckers();
+    this.probeFile = opts.probeFile;
+    if (!opts.checkers) {
+      this.checkers = loadDefaultCheckers();
+      this.watchFile ??= defaultWatch;
+      this.probeFile ??= defaultProbe;
+    }
   }
 
   /** Register checker `id` (unique per configured checker). Returns the job key it shares. */
@@ -316,6 +325,13 @@ export class CheckScheduler extends EventEmitter {
         nextIsRetry: false,
         rerun: false,
       };
+      if (target.kind === CheckerKind.File && this.probeFile) {
+        // check_file.c: has_run is set and the value applied before the checkers start
+        const r = this.probeFile(target);
+        job.state = { isUp: r.ok, hasRun: true, retryIt: 0 };
+        job.lastResult = r;
+        job.weightDelta = r.ok ? (r.weightDelta ?? 0) : undefined;
+      }
       this.jobs.set(key, job);
       if (this.started) this.scheduleFirst(job);
     }
@@ -406,10 +422,7 @@ export class CheckScheduler extends EventEmitter {
   private scheduleFirst(job: Job): void {
     const t = job.target;
     if (t.kind === CheckerKind.File) {
-      if (this.watchFile || defaultWatch) {
-        const w = this.watchFile ?? defaultWatch!;
-        job.unwatch = w(t.file.path, () => this.runNow(job));
-      }
+      if (this.watchFile) job.unwatch = this.watchFile(t.file.path, () => this.runNow(job));
       this.scheduleAt(job, this.clock.now());
       return;
     }
@@ -589,6 +602,7 @@ export class CheckScheduler extends EventEmitter {
 }
 
 let defaultWatch: ((path: string, onChange: () => void) => () => void) | undefined;
+let defaultProbe: ((target: TargetOf<CheckerKind.File>) => CheckResult) | undefined;
 
 /** The checker modules, loaded on first use so that tests with injected checkers load none of them. */
 function loadDefaultCheckers(): Partial<Record<CheckerKind, CheckFn>> {
@@ -602,6 +616,7 @@ function loadDefaultCheckers(): Partial<Record<CheckerKind, CheckFn>> {
   const file = require('./file') as typeof import('./file');
   const ping = require('./ping') as typeof import('./ping');
   defaultWatch = file.watchTrackedFile;
+  defaultProbe = file.probeFile;
   return {
     [CheckerKind.Tcp]: tcp.checkTcp as CheckFn,
     [CheckerKind.HttpGet]: http.checkHttp as CheckFn,

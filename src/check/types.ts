@@ -80,6 +80,20 @@ export interface HttpCheckOptions {
   sniName?: string;
   /** fast_recovery: accepted; with whole-cycle checking (all urls per attempt) recovery is always immediate. */
   fastRecovery?: boolean;
+  /** SSL_GET client side of the global SSL { } block. The server certificate is never verified (keepalived sets no SSL_VERIFY_PEER). */
+  tls?: SslClientOptions;
+}
+
+/** keepalived's global `SSL { password; ca; certificate; key }` block (check_ssl.c build_ssl_ctx). */
+export interface SslClientOptions {
+  /** certificate: PEM chain file presented as client certificate. */
+  certificate?: string;
+  /** key: PEM private key file. */
+  key?: string;
+  /** password: passphrase of the key. */
+  password?: string;
+  /** ca: loaded by keepalived but, without SSL_VERIFY_PEER, never enforced; kept for completeness. */
+  ca?: string;
 }
 
 export interface UdpCheckOptions {
@@ -107,7 +121,10 @@ export interface SmtpCheckOptions {
 }
 
 export interface MiscCheckOptions {
-  /** misc_path: the command line exactly as in the configuration (quoted/escaped words allowed). */
+  /**
+   * misc_path: everything after the keyword as written in the configuration. As in keepalived only its first word
+   * (quote the whole command when it has arguments) is split into argv (misc.ts parseMiscPath).
+   */
   miscPath: string;
   /** misc_timeout in ms; default: delay_loop. */
   miscTimeoutMs?: number;
@@ -130,6 +147,8 @@ export interface FileCheckOptions {
 interface TargetBase {
   /** Real server label for logs; default "[ip]:proto:port" of the real server. */
   rsLabel?: string;
+  /** Virtual server label for logs (keepalived FMT_VS), not part of the deduplication key. */
+  vsLabel?: string;
   /** Real server's own address (log label). */
   rsAddress?: string;
   rsPort?: number;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkMisc, judgeExit, parseMiscPath, splitQuotedEscaped } from '../../src/check/misc';
-import { checkFile, fileStatus, readTrackedFile, strtol0, watchTrackedFile } from '../../src/check/file';
+import { checkFile, fileStatus, probeFile, readTrackedFile, strtol0, watchTrackedFile } from '../../src/check/file';
 import { CheckerKind, makeTiming, MiscCheckOptions, TargetOf } from '../../src/check/types';
 import { CheckScheduler } from '../../src/check/scheduler';
 import { RealServerAggregator } from '../../src/check/aggregate';
@@ -144,16 +144,24 @@ t.test('FILE_CHECK through the scheduler with a real file watch', async (t) => {
   t.ok(changes > 0, 'watch fires');
   stop();
 
-  const s = new CheckScheduler({ checkers: { [CheckerKind.File]: checkFile as never }, watchFile: watchTrackedFile });
+  const s = new CheckScheduler({ checkers: { [CheckerKind.File]: checkFile as never }, watchFile: watchTrackedFile, probeFile });
   const agg = new RealServerAggregator();
   agg.attach(s);
   agg.addRealServer('rs1', 10);
   s.add('f', { kind: CheckerKind.File, file: { path: f, weight: 5 }, timing: makeTiming(CheckerKind.File, { delayLoopMs: 60000 }) });
-  agg.addChecker('rs1', 'f', true);
+  const st = s.status('f')!;
+  t.same([st.up, st.hasRun, st.weightDelta], [true, true, 5], 'file read when the checker is added');
+  agg.addChecker('rs1', 'f', st.up, st);
+  t.equal(agg.weight('rs1'), 15);
   s.start();
   t.teardown(() => s.stop());
   await sleep(100);
   t.equal(agg.weight('rs1'), 15);
+  // a second checker on a file already in FAULT starts down
+  const g = path.join(dir, 'rs2');
+  fs.writeFileSync(g, '1');
+  s.add('g', { kind: CheckerKind.File, file: { path: g, weight: 0 }, timing: makeTiming(CheckerKind.File) });
+  t.equal(s.status('g')!.up, false);
   fs.writeFileSync(f, '4');
   await sleep(200);
   t.equal(agg.weight('rs1'), 30);

@@ -246,7 +246,25 @@ t.test('timeout aborts the attempt via AbortSignal and counts as a failure', asy
   s.start();
   await clock.advance(2600);
   t.equal((aborted as Error).name, 'TimeoutError');
-  t.same(ev.map((e) => [e.at, e.up, e.message]), [[2500, false, 'timeout']]);
+  t.same(ev.map((e) => [e.at, e.up, e.message]), [[2500, false, 'aborted']], "the checker's own verdict on abort");
+  s.stop();
+});
+
+t.test('abort grace: a checker ignoring the abort is failed after abortGraceMs; one succeeding on abort is up', async (t) => {
+  const clock = new ManualClock();
+  const never: CheckFn = () => new Promise(() => undefined);
+  const okOnAbort: CheckFn = (_t, signal) =>
+    new Promise((resolve) => signal.addEventListener('abort', () => resolve({ ok: true, message: 'no ICMP error', latencyMs: 0 })));
+  const s = new CheckScheduler({ clock, random: () => 0, abortGraceMs: 700, checkers: { [CheckerKind.Tcp]: never, [CheckerKind.Udp]: okOnAbort } });
+  const ev = collect(s);
+  s.add('n', tcpTarget('10.0.0.14', { connectTimeoutMs: 1000, warmupMs: 0 }));
+  s.add('u', { kind: CheckerKind.Udp, conn: { connectIp: '10.0.0.15', connectPort: 1 }, udp: {}, timing: makeTiming(CheckerKind.Udp, { alpha: true, connectTimeoutMs: 1000, warmupMs: 0 }) });
+  s.start();
+  await clock.advance(3000);
+  t.same(ev.map((e) => [e.id, e.at, e.up, e.message]), [
+    ['u', 2000, true, 'no ICMP error'],
+    ['n', 2700, false, 'timeout'],
+  ]);
   s.stop();
 });
 

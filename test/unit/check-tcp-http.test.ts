@@ -211,6 +211,35 @@ t.test('SSL_GET with a self-signed certificate and SNI', async (t) => {
   t.equal(r.ok, false);
 });
 
+t.test('SSL_GET presents the client certificate of the SSL block', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvsk-ssl-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const mk = (cn: string, extra: string[] = []) =>
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-days', '1', '-subj', `/CN=${cn}`,
+      '-keyout', path.join(dir, `${cn}.key`), '-out', path.join(dir, `${cn}.pem`), ...extra,
+    ], { stdio: 'ignore' });
+  mk('server', ['-nodes']);
+  mk('client', ['-passout', 'pass:s3cret']);
+  let peer = '';
+  const srv = https.createServer(
+    { key: fs.readFileSync(path.join(dir, 'server.key')), cert: fs.readFileSync(path.join(dir, 'server.pem')), requestCert: true, rejectUnauthorized: false },
+    (req, res) => {
+      peer = String((req.socket as tls.TLSSocket).getPeerCertificate().subject?.CN ?? '');
+      res.end('ok');
+    },
+  );
+  const port = await listen(srv);
+  t.teardown(() => close(srv));
+  const tgt = httpT(port, { urls: [{ path: '/' }], tls: { certificate: path.join(dir, 'client.pem'), key: path.join(dir, 'client.key'), password: 's3cret' } }, true);
+  const r = await checkHttp(tgt, timeout(3000));
+  t.equal(r.ok, true, r.message);
+  t.equal(peer, 'client');
+  const bad = await checkHttp(httpT(port, { urls: [{ path: '/' }], tls: { certificate: path.join(dir, 'missing.pem') } }, true), timeout(3000));
+  t.equal(bad.ok, false);
+  t.match(bad.message, /ENOENT/);
+});
+
 t.test('HTTP over IPv6 loopback: Host is [::1]:port', async (t) => {
   let host = '';
   const srv = http.createServer((req, res) => {
