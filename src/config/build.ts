@@ -565,7 +565,7 @@ function finishVrrp(st: State): void {
         err(ctx, Code.MISSING_REQUIRED, `(${v.name}) No VIP specified; at least one is required`, v.loc);
         continue;
       }
-      warn(ctx, Code.DROPPED, `(${v.name}) No VIP specified; at least one is sensible`, v.loc);
+      warn(ctx, Code.MISSING, `(${v.name}) No VIP specified; at least one is sensible`, v.loc);
     }
     // priority/state derivation (vrrp_complete_instance)
     if (!set.priority) v.priority = v.state === VrrpState.MASTER ? 255 : 100;
@@ -720,7 +720,7 @@ function finishVirtualServers(st: State): void {
     let weightSum = 0;
     for (const rs of vs.realServers as Draft[]) {
       if (seen.some((o) => o.address === rs.address && o.port === rs.port)) {
-        warn(ctx, Code.DUPLICATE, `VS ${name}: real server ${rs.address}:${rs.port} is duplicated - removing second rs`, rs.loc);
+        warn(ctx, Code.DUPLICATE_IGNORED, `VS ${name}: real server ${rs.address}:${rs.port} is duplicated - removing second rs`, rs.loc);
         continue;
       }
       if (!rs.lvsMethod) {

@@ -36,7 +36,7 @@ const ROWS: Row[] = [
   ['E_BAD_VALUE', SCRIPT.replace('script "/bin/true"', 'script "/bin/true"\n  weight 300') + vrrpConf('track_script {\nchk\n}'), /^weight is 300; should be -253-253/, 3, 10],
   ['E_BAD_VALUE', vsConf({ vs: 'lb_algo wrrr' }), /^lb_algo is wrrr; should be one of rr, wrr, lc, wlc/, 6, 9],
   ['E_BAD_VALUE', vsConf({ vs: 'lb_kind NATT' }), /^lb_kind is NATT; should be NAT, DR or TUN/, 6, 9],
-  ['E_BAD_VALUE', vsConf({ vs: 'lb_kind TUN type vxlan' }), /^tunnel type is vxlan; should be ipip, gue or gre/, 6, 19],
+  ['E_BAD_VALUE', vsConf({ vs: 'lb_kind TUN type vxlan' }), /^tunnel type is vxlan; should be ipip, gue or gre/, 6, 18],
   ['E_BAD_VALUE', vsConf({ vs: 'protocol ICMP' }), /^protocol is ICMP; should be TCP, UDP or SCTP/, 6, 10],
   ['E_BAD_VALUE', vsConf({ vs: 'delay_loop 0' }), /^delay_loop is 0; should be 0.000001-/, 6, 12],
   ['E_BAD_VALUE', vsConf({ vs: 'delay_loop 1.1234567' }), /^delay_loop is 1.1234567; should be a number of seconds with at most 6 decimal places/, 6, 12],
@@ -117,7 +117,7 @@ const ROWS: Row[] = [
   ['W_CONFLICT', vrrpConf('version 3\nauthentication {\nauth_type PASS\nauth_pass x\n}'), /^\(VI_1\) VRRP version 3 does not support authentication\. Ignoring\.$/, 6, 1],
   ['W_CONFLICT', vsConf({ vs: 'sh-port' }), /^sh-port only applies to the sh scheduler/, 6, 1],
   ['W_CONFLICT', vsConf({ vs: 'ops' }), /one packet scheduling requires UDP - resetting$/, 2, 1],
-  ['W_CONFLICT', vrrpConf('state MASTER\nauthentication {\nauth_type AH\nauth_pass x\n}'), /Initial state MASTER is incompatible with AH authentication/, 6, 1],
+  ['W_CONFLICT', vrrpConf('state MASTER\npriority 100\nauthentication {\nauth_type AH\nauth_pass x\n}'), /Initial state MASTER is incompatible with AH authentication/, 7, 1],
   // W_DROPPED: keepalived removes an incomplete object
   ['W_DROPPED', 'virtual_server 10.0.0.1 80 {\n  lb_algo rr\n}\n', /^Virtual server 10.0.0.1:80 has no real servers - ignoring$/, 1, 1],
   ['W_DROPPED', 'vrrp_script chk {\n  interval 2\n}\n', /^No script set for vrrp_script chk - removing$/, 1, 1],

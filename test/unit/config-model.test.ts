@@ -148,7 +148,7 @@ t.test('every keyword keepalived 2.2.7 registers is recognised', async (t) => {
     'keepalived/check/check_bfd.c', 'keepalived/bfd/bfd_parser.c', 'keepalived/trackers/track_file.c',
   ];
   if (!fs.existsSync(`${ka}/${files[0]}`)) {
-    t.skip('keepalived source not at /tmp/ka');
+    t.comment('keepalived source not at /tmp/ka; skipped');
     return;
   }
   const names = new Set(knownKeywords().map((k) => k.name));

@@ -12,6 +12,10 @@ export enum Code {
   DROPPED = 'W_DROPPED',
   UNDEFINED_REF = 'E_UNDEFINED_REF',
   DUPLICATE = 'E_DUPLICATE',
+  /** a repeated entry keepalived ignores */
+  DUPLICATE_IGNORED = 'W_DUPLICATE',
+  /** something keepalived recommends is missing; it carries on */
+  MISSING = 'W_MISSING',
   CONFLICT = 'W_CONFLICT',
   BLOCK_EXPECTED = 'E_BLOCK_EXPECTED',
   UNKNOWN_KEYWORD = 'W_UNKNOWN_KEYWORD',
@@ -82,7 +86,8 @@ export function info(ctx: Ctx, code: string, message: string, loc?: Loc): void {
 
 /** "KW is VALUE; should be WHY" at the token. `consequence` says what keepalived does instead. */
 export function badValue(ctx: Ctx, what: string, tok: Token, why: string, consequence = 'ignored'): void {
-  err(ctx, Code.BAD_VALUE, `${what} is ${JSON.stringify(tok.text)}; should be ${why} (${consequence})`, tok.loc);
+  const shown = tok.text === '' || /[\s"]/.test(tok.text) ? JSON.stringify(tok.text) : tok.text;
+  err(ctx, Code.BAD_VALUE, `${what} is ${shown}; should be ${why} (${consequence})`, tok.loc);
 }
 
 /** The n-th argument or a E_MISSING_VALUE error at the keyword. */

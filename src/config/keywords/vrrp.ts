@@ -374,7 +374,7 @@ function trackList<T extends { trackScript: TrackRef[]; trackFile: TrackRef[] }>
     const lines = node.children ?? [];
     for (const c of lines) {
       if (target[field].some((r) => r.name === c.keyword)) {
-        warn(ctx, Code.DUPLICATE, `duplicate ${what} ${c.keyword} - ignoring`, c.loc);
+        warn(ctx, Code.DUPLICATE_IGNORED, `duplicate ${what} ${c.keyword} - ignoring`, c.loc);
         continue;
       }
       const r = trackLine(ctx, c, what, min, max);
@@ -391,7 +391,7 @@ function trackInterfaceList<T extends { trackInterface: TrackInterface[] }>(ctx:
       continue;
     }
     if (target.trackInterface.some((t) => t.name === c.keyword)) {
-      warn(ctx, Code.DUPLICATE, `duplicate track_interface ${c.keyword} - ignoring`, c.loc);
+      warn(ctx, Code.DUPLICATE_IGNORED, `duplicate track_interface ${c.keyword} - ignoring`, c.loc);
       continue;
     }
     const r = trackLine(ctx, c, 'track_interface', -254, 254);
@@ -500,7 +500,7 @@ export const SYNC_GROUP_KEYWORDS: KeywordTable<VrrpSyncGroup> = [
     handle: (c, n, g) => {
       for (const l of n.children ?? []) {
         for (const name of [l.keyword, ...l.args.map((a) => a.text)]) {
-          if (g.group.includes(name)) warn(c, Code.DUPLICATE, `vrrp_sync_group ${g.name}: instance ${name} listed twice - ignoring`, l.loc);
+          if (g.group.includes(name)) warn(c, Code.DUPLICATE_IGNORED, `vrrp_sync_group ${g.name}: instance ${name} listed twice - ignoring`, l.loc);
           else g.group.push(name);
         }
       }
@@ -586,7 +586,7 @@ function unicastPeers(ctx: Ctx, node: ConfNode, v: VrrpInstance): void {
       } else badValue(ctx, 'unicast_peer option', w, 'min_ttl N or max_ttl N');
     }
     if (v.unicastPeer.some((p) => p.address === peer.address)) {
-      warn(ctx, Code.DUPLICATE, `(${v.name}) unicast_peer ${peer.address} listed twice - ignoring`, l.loc);
+      warn(ctx, Code.DUPLICATE_IGNORED, `(${v.name}) unicast_peer ${peer.address} listed twice - ignoring`, l.loc);
       continue;
     }
     v.unicastPeer.push(peer);
