@@ -125,9 +125,9 @@ export function judgeExit(code: number | null, sig: NodeJS.Signals | null, dynam
   if (code !== null) {
     if (code === 0) return { ok: true, message: 'succeeded' };
     if (dynamic && code >= 2 && code <= 255) return { ok: true, weight: code - 2, message: `succeeded (exit ${code}, weight ${code - 2})` };
-    return { ok: false, message: `failed (exited with status ${code})` };
+    return { ok: false, message: `exited with status ${code}` };
   }
-  return { ok: false, message: `failed (due to signal ${sig ?? '?'})` };
+  return { ok: false, message: `due to signal ${sig ?? '?'}` };
 }
 
 export async function checkMisc(target: TargetOf<CheckerKind.Misc>, signal: AbortSignal): Promise<CheckResult> {
@@ -166,7 +166,7 @@ export async function checkMisc(target: TargetOf<CheckerKind.Misc>, signal: Abor
       child.once('error', (e: NodeJS.ErrnoException) => {
         signal.removeEventListener('abort', onAbort);
         if (killTimer) clearTimeout(killTimer);
-        resolve(failResult(`failed (${e.code ?? e.message})`, started));
+        resolve(failResult(`could not run ${argv[0]}: ${e.code ?? e.message}`, started));
       });
       child.once('exit', (code, sig) => {
         signal.removeEventListener('abort', onAbort);

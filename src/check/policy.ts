@@ -107,6 +107,7 @@ function failLog(kind: CheckerKind, label: string, retry: number, hasRun: boolea
   const why = reason ? ` (${reason})` : '';
   if (kind === CheckerKind.Misc) {
     const m = retry ? ` after ${retry} ${retry === 1 ? 'retry' : 'retries'}` : ' with retry disabled';
+    if (reason === 'timed out') return `Misc check for [${label}] timed out${m}.`;
     return `Misc check for [${label}] failed${m}${why}.`;
   }
   if (kind === CheckerKind.File) return `(${label}): tracked file now FAULT state${why}`;

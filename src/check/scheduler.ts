@@ -12,6 +12,7 @@ import {
   targetLabel,
 } from './types';
 import { CheckerState, initialState, retryStyle, RetryStyle, step, Transition } from './policy';
+import { parseMiscPath } from './misc';
 
 /** Injected time source: milliseconds, monotonic. */
 export interface Clock {
@@ -227,8 +228,13 @@ function less(x: HeapEntry, y: HeapEntry): boolean {
   return x.due < y.due || (x.due === y.due && x.seq < y.seq);
 }
 
-/** Fields that do not change what is probed or how: excluded from the deduplication key. */
-const LABEL_FIELDS = new Set(['rsLabel', 'vsLabel']);
+/**
+ * Fields that do not change what is probed or how: excluded from the deduplication key. The probe goes to conn
+ * (connect_ip/connect_port), so real servers differing only in their own port share a check when their checkers
+ * point at the same endpoint (keepalived issues #2358 "one health check for multiple VIPs with the same real servers"
+ * and #2111 "checker merge").
+ */
+const LABEL_FIELDS = new Set(['rsLabel', 'vsLabel', 'rsAddress', 'rsPort', 'protocol']);
 
 /** Canonical JSON (sorted keys) of the target without labels: equal keys = the same check, run once. */
 export function dedupKey(t: CheckTarget): string {
@@ -313,7 +319,7 @@ export class CheckScheduler extends EventEmitter {
       job = {
         key,
         target,
-        label: targetLabel(target),
+        label: jobLabel(target),
         ids: new Set(),
         disabled: new Set(),
         state: initialState(target.kind, target.timing),
@@ -493,6 +499,8 @@ export class CheckScheduler extends EventEmitter {
 
   private launch(job: Job): void {
     const t = job.target;
+    // an attempt from before a stop()/start() is still running: its completion schedules the next one
+    if (job.running) return;
     // *_connect_thread: "if checker is disabled, register a new checker thread" after delay_loop
     if (job.disabled.size > 0 && job.disabled.size >= job.ids.size) {
       this.scheduleAt(job, this.clock.now() + t.timing.delayLoopMs);
@@ -599,6 +607,18 @@ export class CheckScheduler extends EventEmitter {
     for (const id of job.ids)
       this.emit('weight', { id, jobKey: job.key, weight, weightDelta: delta, at: now } satisfies CheckerWeightEvent);
   }
+}
+
+/** FMT_CHK; MISC_CHECK lines read "Misc check for [<rs> VS <vs>] by [<script>] ..." (check_misc.c). */
+function jobLabel(t: CheckTarget): string {
+  if (t.kind !== CheckerKind.Misc) return targetLabel(t);
+  let script = t.misc.miscPath;
+  try {
+    script = parseMiscPath(t.misc.miscPath)[0]!;
+  } catch {
+    /* reported when it runs */
+  }
+  return `${targetLabel(t)} VS ${t.vsLabel ?? '-'}] by [${script}`;
 }
 
 let defaultWatch: ((path: string, onChange: () => void) => () => void) | undefined;

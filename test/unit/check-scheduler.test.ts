@@ -202,6 +202,9 @@ t.test('deduplication: the same check under several virtual servers runs once an
   s.remove('vs2/rs1/0');
   t.equal(s.jobCount, 1);
   t.equal(dedupKey(tcpTarget('1.1.1.1', {})), dedupKey({ ...tcpTarget('1.1.1.1', {}), rsLabel: 'x' }));
+  // keepalived #2111: real servers 1.1.1.1:5001 and :5002 both checked with connect_port 5001 share the check
+  t.equal(dedupKey({ ...tcpTarget('1.1.1.1', {}, 5001), rsPort: 5001 }), dedupKey({ ...tcpTarget('1.1.1.1', {}, 5001), rsPort: 5002 }));
+  t.not(dedupKey(tcpTarget('1.1.1.1', { retry: 1 })), dedupKey(tcpTarget('1.1.1.1', { retry: 2 })), 'different timing: separate checks');
   s.stop();
 });
 
@@ -298,6 +301,10 @@ t.test('MISC_CHECK: next run measured from the start; misc_dynamic weight and ag
   const s = new CheckScheduler({ clock, random: () => 0, checkers: { [CheckerKind.Misc]: fn, [CheckerKind.Tcp]: fake(clock, () => 'ok').fn } });
   const agg = new RealServerAggregator();
   agg.attach(s);
+  const logs: string[] = [];
+  s.on('log', (l) => {
+    if (l.message.startsWith('Misc')) logs.push(l.message);
+  });
   const rsEvents: Array<[number, boolean]> = [];
   const wEvents: Array<[number, number]> = [];
   agg.on('rs', (e) => rsEvents.push([e.at, e.alive]));
@@ -305,7 +312,8 @@ t.test('MISC_CHECK: next run measured from the start; misc_dynamic weight and ag
   agg.addRealServer('rs1', 5);
   s.add('m', {
     kind: CheckerKind.Misc,
-    misc: { miscPath: '/bin/true', miscDynamic: true },
+    misc: { miscPath: '"/bin/check --flag"', miscDynamic: true },
+    vsLabel: '[10.1.1.1]:tcp:80',
     timing: makeTiming(CheckerKind.Misc, { delayLoopMs: 2000, warmupMs: 0 }),
   });
   s.add('t', tcpTarget('10.0.0.12', { delayLoopMs: 2000, warmupMs: 0 }));
@@ -321,6 +329,11 @@ t.test('MISC_CHECK: next run measured from the start; misc_dynamic weight and ag
   code = 0;
   await clock.advance(2000); // 7000 -> 7400 up, weight back to configured
   t.same(starts, [1000, 3000, 5000, 7000]);
+  t.same(logs, [
+    'Misc check for [[0.0.0.0]:tcp:0 VS [10.1.1.1]:tcp:80] by [/bin/check] succeeded.',
+    'Misc check for [[0.0.0.0]:tcp:0 VS [10.1.1.1]:tcp:80] by [/bin/check] failed with retry disabled (exited with status 1).',
+    'Misc check for [[0.0.0.0]:tcp:0 VS [10.1.1.1]:tcp:80] by [/bin/check] succeeded.',
+  ]);
   t.same(rsEvents, [
     [5400, false],
     [7400, true],

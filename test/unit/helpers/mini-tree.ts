@@ -1,15 +1,21 @@
 // A tiny keepalived.conf splitter for model tests: words, "quotes", # and ! comments, { } blocks; lines
-// starting with @ (config-id conditionals) are dropped. Not the real preprocessor (src/config/tree.ts).
+// starting with @ID are kept only when ID is the config id (@^ID when it is not). Not the real preprocessor
+// (src/config/tree.ts).
 import type { ConfNode, Token } from '../../../src/config/types';
 
-export function miniTree(text: string, file = 'test.conf'): ConfNode[] {
+export function miniTree(text: string, file = 'test.conf', configId?: string): ConfNode[] {
   const top: ConfNode[] = [];
   const stack: ConfNode[][] = [top];
   let last: ConfNode | undefined;
   const lines = text.split('\n');
   for (let ln = 0; ln < lines.length; ln++) {
-    const line = lines[ln]!;
-    if (/^\s*@/.test(line)) continue;
+    let line = lines[ln]!;
+    const cond = /^(\s*)@(\^?)(\S*)/.exec(line);
+    if (cond) {
+      const match = cond[3] === configId;
+      if (cond[2] ? match : !match) continue;
+      line = ' '.repeat(cond[0].length) + line.slice(cond[0].length);
+    }
     const toks: Token[] = [];
     let i = 0;
     while (i < line.length) {

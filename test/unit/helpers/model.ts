@@ -4,8 +4,8 @@ import { buildConfig } from '../../../src/config/build';
 import type { Config } from '../../../src/config/model';
 import type { Diagnostic } from '../../../src/config/types';
 
-export function build(text: string, file = 'test.conf'): { config: Config; diagnostics: Diagnostic[] } {
-  return buildConfig(miniTree(text, file));
+export function build(text: string, file = 'test.conf', configId?: string): { config: Config; diagnostics: Diagnostic[] } {
+  return buildConfig(miniTree(text, file, configId));
 }
 
 export function codes(ds: Diagnostic[]): string[] {
