@@ -2,6 +2,7 @@
 
 import { AddressFamily, canonicalAddress, familyOf, isMulticast } from './addr';
 import { authTypeName, passwordMatches } from './auth';
+import { V3Ipv4ChecksumMode } from './checksum';
 import { AuthType, VRRP_TTL, VrrpVersion } from './constants';
 import { RejectReason, VrrpCounters } from './counters';
 import { CodecContext, VrrpPacket, parseVrrp } from './packet';
@@ -129,7 +130,7 @@ export function checkAdvert(pkt: VrrpPacket, rx: RxInfo, cfg: InstanceCheckConfi
 }
 
 export type AcceptResult =
-  | { ok: true; packet: VrrpPacket; src: string }
+  | { ok: true; packet: VrrpPacket; src: string; checksumMode?: V3Ipv4ChecksumMode }
   | { ok: false; reason: RejectReason; detail: string; packet?: VrrpPacket };
 
 /**
@@ -156,5 +157,6 @@ export function acceptAdvert(
   }
   counters.advertRcvd++;
   if (parsed.packet.priority === 0) counters.priZeroRcvd++;
-  return { ok: true, packet: parsed.packet, src: canonicalAddress(rx.src) };
+  const src = canonicalAddress(rx.src);
+  return parsed.checksumMode ? { ok: true, packet: parsed.packet, src, checksumMode: parsed.checksumMode } : { ok: true, packet: parsed.packet, src };
 }

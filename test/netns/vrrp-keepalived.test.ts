@@ -1,0 +1,250 @@
+// Interop with the real keepalived 2.2.7: two netns on a veth pair, keepalived in one, our VrrpSocket + VrrpInstance in the other.
+// Run as root. The same file is the peer program when started with LVSK_VRRP_PEER set (inside the second netns).
+
+import t from 'tap';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { AddressFamily } from '../../src/vrrp/addr';
+import { AuthType, VrrpVersion } from '../../src/vrrp/constants';
+import { fsmConfig } from '../../src/vrrp/fsm';
+import { VrrpInstance } from '../../src/vrrp/instance';
+import { parseVrrp } from '../../src/vrrp/packet';
+import { VrrpSocket } from '../../src/vrrp/socket';
+import { InstanceCheckConfig } from '../../src/vrrp/validate';
+
+interface PeerConfig {
+  iface: string;
+  address: string;
+  vrid: number;
+  priority: number;
+  version: VrrpVersion;
+  vip: string;
+  /** v2 auth_pass (auth_type PASS) */
+  authPass?: string;
+}
+
+/** Peer mode: our VRRP instance on `iface`, reporting JSON lines on stdout; "stop" on stdin shuts it down. */
+async function peerMain(cfg: PeerConfig): Promise<void> {
+  const out = (o: object): void => {
+    process.stdout.write(`${JSON.stringify(o)}\n`);
+  };
+  const sock = new VrrpSocket({ family: AddressFamily.Inet, interface: cfg.iface, sourceAddress: cfg.address });
+  sock.on('advert', (a) => {
+    const r = parseVrrp(a.msg, { family: AddressFamily.Inet, src: a.rx.src, dst: a.rx.dst });
+    out({ t: 'rx', src: a.rx.src, dst: a.rx.dst, ttl: a.rx.ttl, ...(r.ok ? { ok: true, packet: r.packet } : { ok: false, reason: r.reason, detail: r.detail }) });
+  });
+  sock.on('invalid', (e) => out({ t: 'invalid', ...e }));
+  const check: InstanceCheckConfig = {
+    version: cfg.version,
+    family: AddressFamily.Inet,
+    vrid: cfg.vrid,
+    addresses: [cfg.vip],
+    advertIntervalMs: 1000,
+    ...(cfg.authPass ? { authType: AuthType.Pass, authPass: cfg.authPass } : {}),
+  };
+  const inst = new VrrpInstance({
+    name: 'VI_peer',
+    fsm: fsmConfig({ version: cfg.version, priority: cfg.priority, primaryAddress: cfg.address }),
+    check,
+    transport: sock,
+    sourceAddress: cfg.address,
+    hooks: {
+      notify: (kind, priority) => out({ t: 'notify', kind, priority }),
+      log: (level, message) => out({ t: 'log', level, message }),
+    },
+  });
+  inst.start();
+  out({ t: 'ready' });
+  const rl = createInterface({ input: process.stdin });
+  for await (const line of rl) {
+    if (line.trim() === 'stop') {
+      inst.stop();
+      out({ t: 'stopped', counters: inst.counters.snapshot() });
+      setTimeout(() => {
+        sock.close();
+        process.exit(0);
+      }, 300);
+      return;
+    }
+  }
+}
+
+
+function sh(args: string[], allowFail = false): string {
+  const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' });
+  if (r.status !== 0 && !allowFail) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Collects a child's output lines and lets the test wait for one that matches. */
+class Watch {
+  readonly lines: string[] = [];
+  private waiters: Array<{ re: RegExp; resolve: (l: string) => void }> = [];
+  constructor(readonly proc: ChildProcess) {
+    for (const s of [proc.stdout, proc.stderr]) {
+      if (!s) continue;
+      createInterface({ input: s }).on('line', (l) => {
+        this.lines.push(l);
+        this.waiters = this.waiters.filter((w) => {
+          if (!w.re.test(l)) return true;
+          w.resolve(l);
+          return false;
+        });
+      });
+    }
+  }
+  wait(re: RegExp, ms: number, after = 0): Promise<string> {
+    const seen = this.lines.slice(after).find((l) => re.test(l));
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${re}; output:\n${this.lines.slice(-40).join('\n')}`)), ms);
+      this.waiters.push({
+        re,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
+    });
+  }
+}
+
+function main(): void {
+  const canRun =
+    process.getuid?.() === 0 && spawnSync('keepalived', ['-v']).status === 0 && spawnSync('ip', ['-V']).status === 0;
+  if (!canRun) {
+    t.plan(0, 'needs root, keepalived and iproute2');
+    return;
+  }
+
+  for (const version of [VrrpVersion.V3, VrrpVersion.V2]) {
+    t.test(`VRRPv${version}: keepalived and lvskeeper elect, hand over and take back`, async (tt) => {
+      const tag = `lvskv${process.pid % 100000}v${version}`;
+      const nsK = `${tag}k`;
+      const nsP = `${tag}p`;
+      const dir = mkdtempSync(path.join(tmpdir(), 'lvsk-vrrp-'));
+      const procs: ChildProcess[] = [];
+      tt.teardown(async () => {
+        for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
+        await new Promise((r) => setTimeout(r, 500));
+        for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+        // anything still running inside our own namespaces was started by this test
+        for (const ns of [nsK, nsP]) {
+          for (const pid of sh(['ip', 'netns', 'pids', ns], true).split(/\s+/).filter(Boolean)) {
+            try {
+              process.kill(Number(pid), 'SIGKILL');
+            } catch {
+              /* already gone */
+            }
+          }
+          sh(['ip', 'netns', 'del', ns], true);
+        }
+        rmSync(dir, { recursive: true, force: true });
+      });
+
+      sh(['ip', 'netns', 'add', nsK]);
+      sh(['ip', 'netns', 'add', nsP]);
+      sh(['ip', 'link', 'add', 'vk', 'netns', nsK, 'type', 'veth', 'peer', 'name', 'vp', 'netns', nsP]);
+      sh(['ip', '-n', nsK, 'addr', 'add', '10.77.0.1/24', 'dev', 'vk']);
+      sh(['ip', '-n', nsP, 'addr', 'add', '10.77.0.2/24', 'dev', 'vp']);
+      for (const [ns, dev] of [
+        [nsK, 'vk'],
+        [nsP, 'vp'],
+      ] as const) {
+        sh(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
+        sh(['ip', '-n', ns, 'link', 'set', dev, 'up']);
+      }
+
+      const conf = path.join(dir, 'keepalived.conf');
+      writeFileSync(
+        conf,
+        [
+          'global_defs {',
+          `  router_id ${tag}`,
+          '  vrrp_garp_master_delay 0',
+          '}',
+          'vrrp_instance VI_1 {',
+          '  state BACKUP',
+          '  interface vk',
+          `  version ${version}`,
+          '  virtual_router_id 51',
+          '  priority 100',
+          '  advert_int 1',
+          ...(version === VrrpVersion.V2 ? ['  authentication {', '    auth_type PASS', '    auth_pass s3cret', '  }'] : []),
+          '  virtual_ipaddress {',
+          '    10.77.0.100/24',
+          '  }',
+          '}',
+          '',
+        ].join('\n'),
+      );
+      const ka = spawn(
+        'ip',
+        ['netns', 'exec', nsK, 'keepalived', '-n', '-l', '-D', '-G', '-P', '-f', conf, '-p', path.join(dir, 'keepalived.pid'), '-r', path.join(dir, 'vrrp.pid')],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      procs.push(ka);
+      const kaLog = new Watch(ka);
+      // keepalived alone: BACKUP, then MASTER after Master_Down_Interval (3.6 s)
+      await kaLog.wait(/\(VI_1\) Entering MASTER STATE/, 15000);
+      tt.ok(existsSync(path.join(dir, 'vrrp.pid')), 'keepalived wrote its pid files in our temp dir');
+      tt.ok(sh(['ip', '-n', nsK, 'addr', 'show', 'dev', 'vk']).includes('10.77.0.100'), 'keepalived added the VIP');
+
+      // our instance, priority 200, in the other namespace
+      const peerCfg: PeerConfig = {
+        iface: 'vp',
+        address: '10.77.0.2',
+        vrid: 51,
+        priority: 200,
+        version,
+        vip: '10.77.0.100',
+        ...(version === VrrpVersion.V2 ? { authPass: 's3cret' } : {}),
+      };
+      const peer = spawn('ip', ['netns', 'exec', nsP, process.execPath, ...process.execArgv, __filename], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, LVSK_VRRP_PEER: JSON.stringify(peerCfg) },
+      });
+      procs.push(peer);
+      const peerOut = new Watch(peer);
+      await peerOut.wait(/"t":"ready"/, 30000);
+      // we receive and decode keepalived's adverts
+      const rxLine = await peerOut.wait(/"t":"rx".*"src":"10\.77\.0\.1"/, 5000);
+      const rx = JSON.parse(rxLine) as { ok: boolean; ttl: number; dst: string; packet: Record<string, unknown> };
+      tt.equal(rx.ok, true, 'keepalived advert decodes, checksum verified');
+      tt.equal(rx.ttl, 255);
+      tt.equal(rx.dst, '224.0.0.18');
+      tt.match(rx.packet, { version, vrid: 51, priority: 100, addresses: ['10.77.0.100'] });
+      if (version === VrrpVersion.V2) tt.match(rx.packet, { authType: 1, advertIntervalSec: 1 });
+      else tt.match(rx.packet, { maxAdvertIntervalCs: 100 });
+
+      // lower priority adverts are discarded; our Master_Down_Timer fires; we become master and keepalived yields
+      await peerOut.wait(/"t":"notify","kind":"MASTER"/, 10000);
+      const yielded = await kaLog.wait(/\(VI_1\) Master received advert from 10\.77\.0\.2 with higher priority 200, ours 100/, 5000);
+      tt.ok(yielded, yielded);
+      await kaLog.wait(/\(VI_1\) Entering BACKUP STATE/, 5000, kaLog.lines.indexOf(yielded));
+      tt.notOk(sh(['ip', '-n', nsK, 'addr', 'show', 'dev', 'vk']).includes('10.77.0.100'), 'keepalived removed the VIP');
+
+      // we leave: priority 0 advert; keepalived takes over after Skew_Time
+      const before = kaLog.lines.length;
+      peer.stdin!.write('stop\n');
+      const stopped = JSON.parse(await peerOut.wait(/"t":"stopped"/, 5000)) as { counters: { advertSent: number; priZeroSent: number; advertRcvd: number } };
+      tt.equal(stopped.counters.priZeroSent, 1);
+      tt.ok(stopped.counters.advertRcvd >= 1, `received ${stopped.counters.advertRcvd} valid adverts`);
+      await kaLog.wait(/\(VI_1\) Backup received priority 0 advertisement/, 5000, before);
+      await kaLog.wait(/\(VI_1\) Entering MASTER STATE/, 5000, before);
+      tt.pass('keepalived took over after our priority 0 advert');
+      tt.notMatch(kaLog.lines.join('\n'), /Invalid VRRPv3 checksum|invalid TTL|wrong version/, 'keepalived accepted every advert of ours');
+    });
+  }
+}
+
+// entry point (after the class declarations it uses)
+const peerEnv = process.env.LVSK_VRRP_PEER;
+if (peerEnv) {
+  void peerMain(JSON.parse(peerEnv) as PeerConfig);
+} else {
+  main();
+}
