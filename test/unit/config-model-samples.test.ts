@@ -1,0 +1,116 @@
+// keepalived's 26 sample configurations build without errors of our own making; the W_UNSUPPORTED list is
+// recorded with a one-line reason each, and the few errors are ones keepalived -t reports too (quoted).
+import t from 'tap';
+import * as fs from 'fs';
+import * as path from 'path';
+import { build } from './helpers/model';
+
+const DIR = path.join(__dirname, '../../../shared/corpus/keepalived-samples');
+
+interface Expect {
+  /** config id (keepalived -i) for @-conditional lines */
+  id?: string;
+  /** [keyword, line, why lvskeeper does not implement it] */
+  unsupported?: [string, number, string][];
+  /** [code, line, what keepalived 2.2.7 -t says about the same line] */
+  errors?: [string, number, string][];
+}
+
+const SAMPLES: Record<string, Expect> = {
+  'keepalived.conf.HTTP_GET.port': {},
+  'keepalived.conf.IPv6': {},
+  'keepalived.conf.PING_CHECK': {},
+  'keepalived.conf.SMTP_CHECK': {},
+  'keepalived.conf.SSL_GET': {},
+  'keepalived.conf.UDP_CHECK': {},
+  'keepalived.conf.conditional_conf': {
+    // without -i, keepalived drops every @high/@low line: the vrrp_script has no script and is removed
+    errors: [['E_UNDEFINED_REF', 25, '(VI_0) track script check_VI_0 not found, ignoring...']],
+    unsupported: [['use_vmac', 23, 'VMAC (macvlan) interfaces are not implemented by the VRRP engine']],
+  },
+  'keepalived.conf.default': {
+    errors: [
+      ['E_BAD_VALUE', 15, "number '0' outside range [0.000001, 4294.967295] / vrrp_garp_interval '0' is invalid"],
+      ['E_BAD_VALUE', 16, "number '0' outside range [0.000001, 4294.967295] / vrrp_gna_interval '0' is invalid"],
+    ],
+  },
+  'keepalived.conf.fwmark': {},
+  'keepalived.conf.inhibit': {},
+  'keepalived.conf.misc_check': {},
+  'keepalived.conf.misc_check_arg': {},
+  'keepalived.conf.quorum': {},
+  'keepalived.conf.sample': {},
+  'keepalived.conf.status_code': {},
+  'keepalived.conf.track_interface': {},
+  'keepalived.conf.virtual_server_group': {},
+  'keepalived.conf.virtualhost': {},
+  'keepalived.conf.vrrp': {},
+  'keepalived.conf.vrrp.localcheck': {},
+  'keepalived.conf.vrrp.lvs_syncd': {},
+  'keepalived.conf.vrrp.routes': {},
+  'keepalived.conf.vrrp.rules': {
+    errors: [
+      ['E_BAD_VALUE', 11, 'VRRP parsed invalid IP 192.168.100./24. skipping IP... / Invalid rule to address 192.168.100./24'],
+      ['E_BAD_VALUE', 26, 'VRRP parsed invalid IP 192.168.200./24. skipping IP... / Invalid rule to address 192.168.200./24'],
+    ],
+  },
+  'keepalived.conf.vrrp.scripts': {},
+  'keepalived.conf.vrrp.static_ipaddress': {},
+  'keepalived.conf.vrrp.sync': {},
+};
+
+/** The same conditional sample with a config id: every line is in force. */
+const WITH_ID: [string, Expect][] = [
+  ['high', {
+    unsupported: [
+      ['net_namespace', 3, 'lvskeeper runs in the namespace it is started in (ip netns exec)'],
+      ['use_vmac', 23, 'VMAC (macvlan) interfaces are not implemented by the VRRP engine'],
+    ],
+  }],
+  ['low', {
+    unsupported: [
+      ['net_namespace', 4, 'lvskeeper runs in the namespace it is started in (ip netns exec)'],
+      ['use_vmac', 23, 'VMAC (macvlan) interfaces are not implemented by the VRRP engine'],
+    ],
+  }],
+];
+
+function check(t: Tap.Test, file: string, e: Expect): void {
+  const text = fs.readFileSync(path.join(DIR, file), 'utf8');
+  const { config, diagnostics } = build(text, file, e.id);
+  t.same(
+    diagnostics.filter((d) => d.code === 'W_UNSUPPORTED').map((d) => [d.message.match(/^'([^']+)'/)?.[1], d.loc?.line]),
+    (e.unsupported ?? []).map(([k, l]) => [k, l]),
+    'W_UNSUPPORTED list',
+  );
+  t.same(config.unsupported.map((u) => [u.keyword, u.loc.line]), (e.unsupported ?? []).map(([k, l]) => [k, l]), 'model lists them too');
+  t.same(
+    diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.loc?.line]),
+    (e.errors ?? []).map(([c, l]) => [c, l]),
+    'errors are exactly the ones keepalived reports too',
+  );
+  t.ok(diagnostics.every((d) => d.loc && d.loc.file === file && d.loc.line > 0), 'every diagnostic is located');
+  t.ok(config.vrrpInstances.length + config.virtualServers.length + config.staticRoutes.length > 0, 'something was built');
+}
+
+declare namespace Tap {
+  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
+}
+
+t.test('all 26 samples are listed', async (t) => {
+  t.same(fs.readdirSync(DIR).sort(), Object.keys(SAMPLES).sort());
+});
+
+for (const [file, e] of Object.entries(SAMPLES)) t.test(file, async (t) => check(t, file, e));
+for (const [id, e] of WITH_ID) t.test(`conditional_conf with -i ${id}`, async (t) => check(t, 'keepalived.conf.conditional_conf', { ...e, id }));
+
+t.test('a few built values', async (t) => {
+  const vsg = build(fs.readFileSync(path.join(DIR, 'keepalived.conf.virtual_server_group'), 'utf8')).config;
+  t.ok(vsg.virtualServerGroups.length >= 1);
+  t.ok(vsg.virtualServers.some((v) => v.kind === 'group'));
+  const v6 = build(fs.readFileSync(path.join(DIR, 'keepalived.conf.IPv6'), 'utf8')).config;
+  t.ok(v6.virtualServers.every((v) => v.family === 6));
+  const sc = build(fs.readFileSync(path.join(DIR, 'keepalived.conf.status_code'), 'utf8')).config;
+  const urls = sc.virtualServers.flatMap((v) => v.realServers.flatMap((r) => r.checkers.flatMap((c) => ('urls' in c ? c.urls : []))));
+  t.ok(urls.some((u) => u.statusCodes.some(([a, b]) => a !== 200 || b !== 299)), 'explicit status codes kept');
+});
