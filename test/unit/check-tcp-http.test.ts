@@ -253,6 +253,38 @@ t.test('HTTP over IPv6 loopback: Host is [::1]:port', async (t) => {
   t.equal(host, `[::1]:${port}`);
 });
 
+t.test("digest matches keepalived's genhash", { skip: fs.existsSync('/usr/bin/genhash') ? false : 'genhash not installed' }, async (t) => {
+  const bodies: Record<string, (res: http.ServerResponse) => void> = {
+    '/fixed': (res) => {
+      res.writeHead(200, { 'content-length': 11 });
+      res.end('fixed body\n');
+    },
+    '/streamed': (res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.write('<html>');
+      setTimeout(() => res.end('x'.repeat(70000) + '</html>'), 5);
+    },
+    '/binary': (res) => {
+      res.writeHead(200);
+      res.end(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7) & 255)));
+    },
+  };
+  const srv = http.createServer((req, res) => bodies[req.url ?? '']?.(res));
+  const port = await listen(srv);
+  t.teardown(() => close(srv));
+  const { execFile } = await import('node:child_process');
+  for (const p of Object.keys(bodies)) {
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile('/usr/bin/genhash', ['-s', '127.0.0.1', '-p', String(port), '-u', p], (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    );
+    const m = /MD5SUM = ([0-9a-f]{32})|^([0-9a-f]{32})$/m.exec(out);
+    t.ok(m, `genhash output for ${p}: ${out}`);
+    const digest = (m?.[1] ?? m?.[2])!;
+    const r = await checkHttp(httpT(port, { urls: [{ path: p, digest }] }), timeout(3000));
+    t.equal(r.ok, true, `${p}: ${r.message}`);
+  }
+});
+
 t.test('digest helpers', async (t) => {
   t.equal(parseDigest('0123456789ABCDEF0123456789abcdef'), '0123456789abcdef0123456789abcdef');
   t.throws(() => parseDigest('abc'), { code: 'EDIGESTLEN' });
