@@ -1,6 +1,6 @@
 // keepalived's 26 sample configurations build without errors of our own making; the W_UNSUPPORTED list is
 // recorded with a one-line reason each, and the few errors are ones keepalived -t reports too (quoted).
-import t from 'tap';
+import t, { Test } from 'tap';
 import * as fs from 'fs';
 import * as path from 'path';
 import { build } from './helpers/model';
@@ -75,7 +75,7 @@ const WITH_ID: [string, Expect][] = [
   }],
 ];
 
-function check(t: Tap.Test, file: string, e: Expect): void {
+function check(t: Test, file: string, e: Expect): void {
   const text = fs.readFileSync(path.join(DIR, file), 'utf8');
   const { config, diagnostics } = build(text, file, e.id);
   t.same(
@@ -91,10 +91,6 @@ function check(t: Tap.Test, file: string, e: Expect): void {
   );
   t.ok(diagnostics.every((d) => d.loc && d.loc.file === file && d.loc.line > 0), 'every diagnostic is located');
   t.ok(config.vrrpInstances.length + config.virtualServers.length + config.staticRoutes.length > 0, 'something was built');
-}
-
-declare namespace Tap {
-  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
 }
 
 t.test('all 26 samples are listed', async (t) => {
