@@ -17,3 +17,5 @@ export { checkFile, probeFile, readTrackedFile, fileStatus, watchTrackedFile } f
 export { checkPing } from './ping';
 export { IcmpSockets, sharedIcmp } from './icmp-socket';
 export { parseDigest, BodyDigest, genhashDigest } from './digest';
+export { validateTarget } from './validate';
+export type { TargetIssue } from './validate';
