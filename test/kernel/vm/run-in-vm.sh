@@ -8,8 +8,10 @@
 #   --env K=V       set K in the command's environment (repeatable); host variables named LVSK_* are passed through too
 #   --cwd DIR       working directory in the VM (default: the repository root)
 #   --kernel VER    kernel version under /boot and /lib/modules (default: $LVSK_VM_KERNEL, else the newest with IPVS modules)
-#   --mem MB        guest memory (default 1024)     --smp N   guest CPUs (default 2)
+#   --mem MB        guest memory (default 1024)
+#   --smp N         guest CPUs (default $LVSK_VM_SMP, else 1: under TCG on a busy host one vCPU is 2-3x faster than two)
 #   --verbose       copy the boot console to stderr  --quiet   no timing line on stderr
+#   --timing FILE   write "kernel=... boot_s=... command_s=... total_s=... status=..." to FILE after the run
 # Exit status: COMMAND's status; 124 timeout; 125 the VM failed (boot, mounts); 2 usage; 3 missing packages or kernel.
 # Inside the VM: / is the host root read-only, /tmp /run /dev/shm are tmpfs, HOME=/tmp/home, LVSK_VM=1, lo is up,
 # modules (ip_vs, schedulers, veth, ...) load on demand through the host's /sbin/modprobe.
@@ -18,10 +20,10 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 cache=${LVSK_VM_CACHE:-/var/tmp/lvskeeper-vm}
-timeout_s=600 mem=1024 smp=2 verbose=0 quiet=0 cwd=$repo kver=${LVSK_VM_KERNEL:-}
-shares=() envs=()
+timeout_s=600 mem=1024 smp=${LVSK_VM_SMP:-1} verbose=0 quiet=0 cwd=$repo kver=${LVSK_VM_KERNEL:-}
+shares=() envs=() timing=
 
-usage() { sed -n '4,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 need_arg() { [ $# -ge 2 ] && [ -n "$2" ] || { echo "run-in-vm: $1 needs a value" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,9 +36,10 @@ while [ $# -gt 0 ]; do
     --smp) need_arg "$@"; smp=$2; shift 2 ;;
     --verbose) verbose=1; shift ;;
     --quiet) quiet=1; shift ;;
+    --timing) need_arg "$@"; timing=$2; shift 2 ;;
     -h|--help) usage ;;
     --) shift; break ;;
-    *) echo "run-in-vm: unknown option $1; should be one of --timeout --share --env --cwd --kernel --mem --smp --verbose --quiet, then -- COMMAND" >&2; exit 2 ;;
+    *) echo "run-in-vm: unknown option $1; should be one of --timeout --share --env --cwd --kernel --mem --smp --verbose --quiet --timing, then -- COMMAND" >&2; exit 2 ;;
   esac
 done
 [ $# -gt 0 ] || { echo "run-in-vm: no COMMAND; usage: run-in-vm.sh [options] -- COMMAND [ARG...]" >&2; exit 2; }
@@ -74,6 +77,8 @@ kernel=$(bash "$here/extract-vmlinux.sh" "$kver" "$cache") || kernel=/boot/vmlin
 
 # --- per-run directory (read by the guest from the read-only host root) ---------------------------
 mkdir -p "$cache/runs" "$cache/out" || exit 3
+# Run directories of failed runs are kept for inspection for a day.
+find "$cache/runs" -mindepth 1 -maxdepth 1 -name 'run.*' -mmin +1440 -exec rm -rf {} + 2>/dev/null
 run=$(mktemp -d "$cache/runs/run.XXXXXX") || exit 3
 marker="LVSK-VM-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 echo "$marker" >"$run/marker"
@@ -109,9 +114,9 @@ done
 qpid=
 cleanup() {
   [ -n "$qpid" ] && kill "$qpid" 2>/dev/null
-  [ -s "$run/qemu.pid" ] && kill "$(cat "$run/qemu.pid")" 2>/dev/null
+  [ -s "$run/qemu.pid" ] && kill "$(cat "$run/qemu.pid" 2>/dev/null)" 2>/dev/null
   [ -n "$qpid" ] && wait "$qpid" 2>/dev/null
-  exec 3<&- 2>/dev/null
+  exec 3<&-
   if [ "${keep_run:-0}" = 1 ]; then echo "run-in-vm: run directory kept: $run" >&2; else rm -rf "$run"; fi
 }
 trap cleanup EXIT
@@ -170,6 +175,9 @@ if ! [[ $rc =~ ^[0-9]+$ ]]; then
   [ -s "$run/qemu.stderr" ] && { echo "run-in-vm: qemu stderr:" >&2; tail -n 20 "$run/qemu.stderr" >&2; }
   keep_run=1
   exit 125
+fi
+if [ -n "$timing" ] && [ -n "$t_begin" ]; then
+  echo "kernel=$kver boot_s=$(secs "$t0" "$t_begin") guest_uptime_s=$guest_boot command_s=$(secs "$t_begin" "${t_end:-$t_done}") total_s=$(secs "$t0" "$t_done") status=$rc" >"$timing"
 fi
 if [ "$quiet" = 0 ]; then
   if [ -n "$t_begin" ]; then
