@@ -43,19 +43,33 @@ export interface InstanceOptions {
   hooks?: InstanceHooks;
   /** monotonic milliseconds; default performance.now */
   clock?: () => number;
+  /** timer primitives; default setTimeout/clearTimeout (tests inject a virtual clock) */
+  timers?: TimerPrimitives;
 }
+
+export interface TimerPrimitives {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const realTimers: TimerPrimitives = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 export class VrrpInstance {
   readonly counters = new VrrpCounters();
   private s: FsmState;
-  private readonly timers = new Map<TimerName, NodeJS.Timeout>();
+  private readonly timers = new Map<TimerName, unknown>();
   private readonly clock: () => number;
+  private readonly prim: TimerPrimitives;
   private txMode: V3Ipv4ChecksumMode | undefined;
   private readonly onAdvert = (a: ReceivedAdvert): void => this.receive(a);
 
   constructor(readonly opts: InstanceOptions) {
     this.s = initialState(opts.fsm);
     this.clock = opts.clock ?? (() => performance.now());
+    this.prim = opts.timers ?? realTimers;
     this.txMode = opts.v3Ipv4Checksum;
   }
 
@@ -72,7 +86,7 @@ export class VrrpInstance {
   stop(): void {
     this.dispatch({ type: EventType.Shutdown });
     this.opts.transport.off('advert', this.onAdvert);
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) this.prim.clear(t);
     this.timers.clear();
   }
 
@@ -124,8 +138,8 @@ export class VrrpInstance {
         return;
       case 'startTimer': {
         const old = this.timers.get(a.timer);
-        if (old) clearTimeout(old);
-        const t = setTimeout(() => {
+        if (old !== undefined) this.prim.clear(old);
+        const t = this.prim.set(() => {
           this.timers.delete(a.timer);
           this.dispatch({ type: EventType.Timer, timer: a.timer });
         }, Math.max(0, Math.ceil(a.deadline - this.clock())));
@@ -134,7 +148,7 @@ export class VrrpInstance {
       }
       case 'stopTimer': {
         const old = this.timers.get(a.timer);
-        if (old) clearTimeout(old);
+        if (old !== undefined) this.prim.clear(old);
         this.timers.delete(a.timer);
         return;
       }
