@@ -7,14 +7,27 @@ export class AddressError extends Error {
   readonly code = 'EINVAL_ADDRESS';
 }
 
+/** Dotted quad without leading zeros: already canonical. */
+const V4_CANONICAL = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
 export function familyOf(address: string): AddressFamily.INET | AddressFamily.INET6 {
-  if (isIPv4(address)) return AddressFamily.INET;
+  if (V4_CANONICAL.test(address) || isIPv4(address)) return AddressFamily.INET;
   if (isIPv6(address)) return AddressFamily.INET6;
   throw new AddressError(`address is "${address}"; should be an IPv4 or IPv6 address`);
 }
 
-function v4Bytes(a: string): Buffer {
-  return Buffer.from(a.split('.').map((x) => Number(x)));
+function v4Bytes(a: string, out: Buffer = Buffer.alloc(4)): Buffer {
+  let part = 0;
+  let v = 0;
+  for (let i = 0; i < a.length; i++) {
+    const c = a.charCodeAt(i);
+    if (c === 46) {
+      out[part++] = v;
+      v = 0;
+    } else v = v * 10 + (c - 48);
+  }
+  out[part] = v;
+  return out;
 }
 
 function v6Bytes(a: string): Buffer {
@@ -50,6 +63,7 @@ export function addressBytes(address: string): Buffer {
 /** The 16-byte union nf_inet_addr that the kernel and ipvsadm put in ADDR attributes (IPv4 in the first 4 bytes). */
 export function inetAddrUnion(address: string): Buffer {
   const b = Buffer.alloc(16);
+  if (V4_CANONICAL.test(address)) return v4Bytes(address, b);
   addressBytes(address).copy(b, 0);
   return b;
 }
@@ -98,6 +112,7 @@ export function formatAddress(family: number, b: Buffer): string {
 
 /** Canonical text of an address (so equal addresses compare equal as strings). */
 export function canonicalAddress(address: string): string {
+  if (V4_CANONICAL.test(address)) return address;
   const fam = familyOf(address);
   return formatAddress(fam, addressBytes(address));
 }

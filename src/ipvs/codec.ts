@@ -6,16 +6,16 @@ import {
   GENL_HDRLEN,
   HOST_LE,
   NlParseError,
-  attrMap,
+  forEachAttr,
   formatGenl,
-  getBe16,
-  getBe32,
-  getString,
-  getU16,
-  getU32,
-  getU64,
-  getU8,
   parseGenl,
+  rdBe16,
+  rdBe32,
+  rdString,
+  rdU16,
+  rdU32,
+  rdU64,
+  rdU8,
 } from '../netlink/message';
 import { addressBytes, familyOf, formatAddress, inetAddrUnion } from './address';
 import {
@@ -69,7 +69,8 @@ const STAT_ATTR: Record<StatKey, StatsAttr> = {
 /** In IPVS_*_ATTR_STATS only the byte counters are 64-bit (ip_vs_genl_fill_stats). */
 const STATS32_U64 = new Set<StatKey>(['inbytes', 'outbytes']);
 
-export type StatsAttrs = Partial<Record<StatKey, bigint>>;
+/** 32-bit counters as numbers, 64-bit ones as bigints (as read from the wire) */
+export type StatsAttrs = Partial<Record<StatKey, bigint | number>>;
 
 export interface SvcAttrs {
   af?: number;
@@ -144,18 +145,18 @@ export interface FormatOptions {
 }
 
 function writeStats(container: number, s: StatsAttrs, all64: boolean, nestedFlag: boolean, w: AttrWriter): void {
-  const inner = new AttrWriter();
+  w.begin(container, nestedFlag);
   for (const k of STAT_KEYS) {
     const v = s[k];
     if (v === undefined) continue;
-    if (all64 || STATS32_U64.has(k)) inner.u64(STAT_ATTR[k], v);
-    else inner.u32(STAT_ATTR[k], Number(v));
+    if (all64 || STATS32_U64.has(k)) w.u64(STAT_ATTR[k], BigInt(v));
+    else w.u32(STAT_ATTR[k], Number(v));
   }
-  w.nested(container, inner, nestedFlag);
+  w.end();
 }
 
-function formatSvc(s: SvcAttrs, nestedFlag: boolean): AttrWriter {
-  const w = new AttrWriter();
+function formatSvc(s: SvcAttrs, nestedFlag: boolean, w: AttrWriter): void {
+  w.begin(CmdAttr.SERVICE, nestedFlag);
   if (s.af !== undefined) w.u16(SvcAttr.AF, s.af);
   if (s.protocol !== undefined) w.u16(SvcAttr.PROTOCOL, s.protocol);
   if (s.addr !== undefined) w.raw(SvcAttr.ADDR, s.addr);
@@ -173,11 +174,11 @@ function formatSvc(s: SvcAttrs, nestedFlag: boolean): AttrWriter {
   if (s.netmask !== undefined) w.be32(SvcAttr.NETMASK, s.netmask);
   if (s.stats !== undefined) writeStats(SvcAttr.STATS, s.stats, false, nestedFlag, w);
   if (s.stats64 !== undefined) writeStats(SvcAttr.STATS64, s.stats64, true, nestedFlag, w);
-  return w;
+  w.end();
 }
 
-function formatDest(d: DestAttrs, nestedFlag: boolean): AttrWriter {
-  const w = new AttrWriter();
+function formatDest(d: DestAttrs, nestedFlag: boolean, w: AttrWriter): void {
+  w.begin(CmdAttr.DEST, nestedFlag);
   if (d.addrFamily !== undefined) w.u16(DestAttr.ADDR_FAMILY, d.addrFamily);
   if (d.addr !== undefined) w.raw(DestAttr.ADDR, d.addr);
   if (d.port !== undefined) w.be16(DestAttr.PORT, d.port);
@@ -193,11 +194,11 @@ function formatDest(d: DestAttrs, nestedFlag: boolean): AttrWriter {
   if (d.persistConns !== undefined) w.u32(DestAttr.PERSIST_CONNS, d.persistConns);
   if (d.stats !== undefined) writeStats(DestAttr.STATS, d.stats, false, nestedFlag, w);
   if (d.stats64 !== undefined) writeStats(DestAttr.STATS64, d.stats64, true, nestedFlag, w);
-  return w;
+  w.end();
 }
 
-function formatDaemon(d: DaemonAttrs): AttrWriter {
-  const w = new AttrWriter();
+function formatDaemon(d: DaemonAttrs, nestedFlag: boolean, w: AttrWriter): void {
+  w.begin(CmdAttr.DAEMON, nestedFlag);
   if (d.state !== undefined) w.u32(DaemonAttr.STATE, d.state);
   if (d.mcastIfn !== undefined) w.string(DaemonAttr.MCAST_IFN, d.mcastIfn);
   if (d.syncId !== undefined) w.u32(DaemonAttr.SYNC_ID, d.syncId);
@@ -206,7 +207,7 @@ function formatDaemon(d: DaemonAttrs): AttrWriter {
   if (d.mcastTtl !== undefined) w.u8(DaemonAttr.MCAST_TTL, d.mcastTtl);
   if (d.mcastGroup6 !== undefined) w.raw(DaemonAttr.MCAST_GROUP6, d.mcastGroup6);
   if (d.mcastGroup !== undefined) w.raw(DaemonAttr.MCAST_GROUP, d.mcastGroup);
-  return w;
+  w.end();
 }
 
 function writeU32(b: Buffer, v: number, off: number): void {
@@ -216,20 +217,28 @@ function writeU32(b: Buffer, v: number, off: number): void {
 
 /** Attributes of a message (what follows the genl header). */
 export function formatAttrs(m: IpvsMessage, opts: FormatOptions = {}): Buffer {
+  return writeAttrs(m, opts, new AttrWriter(256)).toBuffer();
+}
+
+/** A buffer of `headroom` free bytes followed by the message's attributes, built in place. */
+export function formatAttrsWithHeadroom(m: IpvsMessage, headroom: number, opts: FormatOptions = {}): Buffer {
+  return writeAttrs(m, opts, new AttrWriter(256, headroom)).finish();
+}
+
+function writeAttrs(m: IpvsMessage, opts: FormatOptions, w: AttrWriter): AttrWriter {
   const nf = opts.nestedFlag ?? false;
-  const w = new AttrWriter();
   if (m.cmd === IpvsCmd.SET_INFO && m.info) {
     if (m.info.version !== undefined) w.u32(InfoAttr.VERSION, m.info.version);
     if (m.info.connTabSize !== undefined) w.u32(InfoAttr.CONN_TAB_SIZE, m.info.connTabSize);
-    return w.toBuffer();
+    return w;
   }
-  if (m.service) w.nested(CmdAttr.SERVICE, formatSvc(m.service, nf), nf);
-  if (m.dest) w.nested(CmdAttr.DEST, formatDest(m.dest, nf), nf);
-  if (m.daemon) w.nested(CmdAttr.DAEMON, formatDaemon(m.daemon), nf);
+  if (m.service) formatSvc(m.service, nf, w);
+  if (m.dest) formatDest(m.dest, nf, w);
+  if (m.daemon) formatDaemon(m.daemon, nf, w);
   if (m.timeoutTcp !== undefined) w.u32(CmdAttr.TIMEOUT_TCP, m.timeoutTcp);
   if (m.timeoutTcpFin !== undefined) w.u32(CmdAttr.TIMEOUT_TCP_FIN, m.timeoutTcpFin);
   if (m.timeoutUdp !== undefined) w.u32(CmdAttr.TIMEOUT_UDP, m.timeoutUdp);
-  return w.toBuffer();
+  return w;
 }
 
 /** Generic netlink payload: genl header + attributes. */
@@ -237,96 +246,110 @@ export function format(m: IpvsMessage, opts: FormatOptions = {}): Buffer {
   return formatGenl({ cmd: m.cmd, version: opts.version ?? IPVS_GENL_VERSION }, formatAttrs(m, opts));
 }
 
-function parseStats(b: Buffer, all64: boolean): StatsAttrs {
-  const m = attrMap(b);
+function parseStats(b: Buffer, start: number, end: number, all64: boolean): StatsAttrs {
   const out: StatsAttrs = {};
-  for (const k of STAT_KEYS) {
-    const d = m.get(STAT_ATTR[k]);
-    if (!d) continue;
+  forEachAttr(b, start, end, (type, s, e) => {
+    if (type < StatsAttr.CONNS || type > StatsAttr.OUTBPS) return; // PAD and unknown
+    const k = STAT_KEYS[type - 1];
     // Read by length: the kernel sends u32 or u64 depending on the counter and the container.
-    out[k] = d.length >= 8 && (all64 || STATS32_U64.has(k)) ? getU64(d, `stats ${k}`) : BigInt(getU32(d, `stats ${k}`));
-  }
+    out[k] = e - s >= 8 && (all64 || STATS32_U64.has(k)) ? rdU64(b, s, e, `stats ${k}`) : rdU32(b, s, e, `stats ${k}`);
+  });
   return out;
 }
 
-function parseSvc(b: Buffer): SvcAttrs {
-  const m = attrMap(b);
-  const s: SvcAttrs = {};
-  let d: Buffer | undefined;
-  if ((d = m.get(SvcAttr.AF))) s.af = getU16(d, 'service AF');
-  if ((d = m.get(SvcAttr.PROTOCOL))) s.protocol = getU16(d, 'service PROTOCOL');
-  if ((d = m.get(SvcAttr.ADDR))) s.addr = Buffer.from(d);
-  if ((d = m.get(SvcAttr.PORT))) s.port = getBe16(d, 'service PORT');
-  if ((d = m.get(SvcAttr.FWMARK))) s.fwmark = getU32(d, 'service FWMARK');
-  if ((d = m.get(SvcAttr.SCHED_NAME))) s.schedName = getString(d);
-  if ((d = m.get(SvcAttr.PE_NAME))) s.peName = getString(d);
-  if ((d = m.get(SvcAttr.FLAGS))) {
-    if (d.length < 8) throw new NlParseError(`service FLAGS is ${d.length} bytes; should be 8`);
-    s.flags = { flags: getU32(d), mask: getU32(d.subarray(4)) };
-  }
-  if ((d = m.get(SvcAttr.TIMEOUT))) s.timeout = getU32(d, 'service TIMEOUT');
-  if ((d = m.get(SvcAttr.NETMASK))) s.netmask = getBe32(d, 'service NETMASK');
-  if ((d = m.get(SvcAttr.STATS))) s.stats = parseStats(d, false);
-  if ((d = m.get(SvcAttr.STATS64))) s.stats64 = parseStats(d, true);
-  return s;
+function parseSvc(b: Buffer, start: number, end: number): SvcAttrs {
+  const r: SvcAttrs = {};
+  forEachAttr(b, start, end, (type, s, e) => {
+    switch (type) {
+      case SvcAttr.AF: r.af = rdU16(b, s, e, 'service AF'); break;
+      case SvcAttr.PROTOCOL: r.protocol = rdU16(b, s, e, 'service PROTOCOL'); break;
+      case SvcAttr.ADDR: r.addr = Buffer.from(b.subarray(s, e)); break;
+      case SvcAttr.PORT: r.port = rdBe16(b, s, e, 'service PORT'); break;
+      case SvcAttr.FWMARK: r.fwmark = rdU32(b, s, e, 'service FWMARK'); break;
+      case SvcAttr.SCHED_NAME: r.schedName = rdString(b, s, e); break;
+      case SvcAttr.PE_NAME: r.peName = rdString(b, s, e); break;
+      case SvcAttr.FLAGS:
+        if (e - s < 8) throw new NlParseError(`service FLAGS is ${e - s} bytes; should be 8`);
+        r.flags = { flags: rdU32(b, s, e), mask: rdU32(b, s + 4, e) };
+        break;
+      case SvcAttr.TIMEOUT: r.timeout = rdU32(b, s, e, 'service TIMEOUT'); break;
+      case SvcAttr.NETMASK: r.netmask = rdBe32(b, s, e, 'service NETMASK'); break;
+      case SvcAttr.STATS: r.stats = parseStats(b, s, e, false); break;
+      case SvcAttr.STATS64: r.stats64 = parseStats(b, s, e, true); break;
+    }
+  });
+  return r;
 }
 
-function parseDest(b: Buffer): DestAttrs {
-  const m = attrMap(b);
+function parseDest(b: Buffer, start: number, end: number): DestAttrs {
   const r: DestAttrs = {};
-  let d: Buffer | undefined;
-  if ((d = m.get(DestAttr.ADDR))) r.addr = Buffer.from(d);
-  if ((d = m.get(DestAttr.PORT))) r.port = getBe16(d, 'dest PORT');
-  if ((d = m.get(DestAttr.FWD_METHOD))) r.fwdMethod = getU32(d, 'dest FWD_METHOD');
-  if ((d = m.get(DestAttr.WEIGHT))) r.weight = getU32(d, 'dest WEIGHT');
-  if ((d = m.get(DestAttr.U_THRESH))) r.uThresh = getU32(d, 'dest U_THRESH');
-  if ((d = m.get(DestAttr.L_THRESH))) r.lThresh = getU32(d, 'dest L_THRESH');
-  if ((d = m.get(DestAttr.ACTIVE_CONNS))) r.activeConns = getU32(d, 'dest ACTIVE_CONNS');
-  if ((d = m.get(DestAttr.INACT_CONNS))) r.inactConns = getU32(d, 'dest INACT_CONNS');
-  if ((d = m.get(DestAttr.PERSIST_CONNS))) r.persistConns = getU32(d, 'dest PERSIST_CONNS');
-  if ((d = m.get(DestAttr.STATS))) r.stats = parseStats(d, false);
-  if ((d = m.get(DestAttr.ADDR_FAMILY))) r.addrFamily = getU16(d, 'dest ADDR_FAMILY');
-  if ((d = m.get(DestAttr.STATS64))) r.stats64 = parseStats(d, true);
-  if ((d = m.get(DestAttr.TUN_TYPE))) r.tunType = getU8(d, 'dest TUN_TYPE');
-  if ((d = m.get(DestAttr.TUN_PORT))) r.tunPort = getBe16(d, 'dest TUN_PORT');
-  if ((d = m.get(DestAttr.TUN_FLAGS))) r.tunFlags = getU16(d, 'dest TUN_FLAGS');
+  forEachAttr(b, start, end, (type, s, e) => {
+    switch (type) {
+      case DestAttr.ADDR: r.addr = Buffer.from(b.subarray(s, e)); break;
+      case DestAttr.PORT: r.port = rdBe16(b, s, e, 'dest PORT'); break;
+      case DestAttr.FWD_METHOD: r.fwdMethod = rdU32(b, s, e, 'dest FWD_METHOD'); break;
+      case DestAttr.WEIGHT: r.weight = rdU32(b, s, e, 'dest WEIGHT'); break;
+      case DestAttr.U_THRESH: r.uThresh = rdU32(b, s, e, 'dest U_THRESH'); break;
+      case DestAttr.L_THRESH: r.lThresh = rdU32(b, s, e, 'dest L_THRESH'); break;
+      case DestAttr.ACTIVE_CONNS: r.activeConns = rdU32(b, s, e, 'dest ACTIVE_CONNS'); break;
+      case DestAttr.INACT_CONNS: r.inactConns = rdU32(b, s, e, 'dest INACT_CONNS'); break;
+      case DestAttr.PERSIST_CONNS: r.persistConns = rdU32(b, s, e, 'dest PERSIST_CONNS'); break;
+      case DestAttr.STATS: r.stats = parseStats(b, s, e, false); break;
+      case DestAttr.ADDR_FAMILY: r.addrFamily = rdU16(b, s, e, 'dest ADDR_FAMILY'); break;
+      case DestAttr.STATS64: r.stats64 = parseStats(b, s, e, true); break;
+      case DestAttr.TUN_TYPE: r.tunType = rdU8(b, s, e, 'dest TUN_TYPE'); break;
+      case DestAttr.TUN_PORT: r.tunPort = rdBe16(b, s, e, 'dest TUN_PORT'); break;
+      case DestAttr.TUN_FLAGS: r.tunFlags = rdU16(b, s, e, 'dest TUN_FLAGS'); break;
+    }
+  });
   return r;
 }
 
-function parseDaemon(b: Buffer): DaemonAttrs {
-  const m = attrMap(b);
+function parseDaemon(b: Buffer, start: number, end: number): DaemonAttrs {
   const r: DaemonAttrs = {};
-  let d: Buffer | undefined;
-  if ((d = m.get(DaemonAttr.STATE))) r.state = getU32(d, 'daemon STATE');
-  if ((d = m.get(DaemonAttr.MCAST_IFN))) r.mcastIfn = getString(d);
-  if ((d = m.get(DaemonAttr.SYNC_ID))) r.syncId = getU32(d, 'daemon SYNC_ID');
-  if ((d = m.get(DaemonAttr.SYNC_MAXLEN))) r.syncMaxLen = getU16(d, 'daemon SYNC_MAXLEN');
-  if ((d = m.get(DaemonAttr.MCAST_GROUP))) r.mcastGroup = Buffer.from(d);
-  if ((d = m.get(DaemonAttr.MCAST_GROUP6))) r.mcastGroup6 = Buffer.from(d);
-  if ((d = m.get(DaemonAttr.MCAST_PORT))) r.mcastPort = getU16(d, 'daemon MCAST_PORT');
-  if ((d = m.get(DaemonAttr.MCAST_TTL))) r.mcastTtl = getU8(d, 'daemon MCAST_TTL');
+  forEachAttr(b, start, end, (type, s, e) => {
+    switch (type) {
+      case DaemonAttr.STATE: r.state = rdU32(b, s, e, 'daemon STATE'); break;
+      case DaemonAttr.MCAST_IFN: r.mcastIfn = rdString(b, s, e); break;
+      case DaemonAttr.SYNC_ID: r.syncId = rdU32(b, s, e, 'daemon SYNC_ID'); break;
+      case DaemonAttr.SYNC_MAXLEN: r.syncMaxLen = rdU16(b, s, e, 'daemon SYNC_MAXLEN'); break;
+      case DaemonAttr.MCAST_GROUP: r.mcastGroup = Buffer.from(b.subarray(s, e)); break;
+      case DaemonAttr.MCAST_GROUP6: r.mcastGroup6 = Buffer.from(b.subarray(s, e)); break;
+      case DaemonAttr.MCAST_PORT: r.mcastPort = rdU16(b, s, e, 'daemon MCAST_PORT'); break;
+      case DaemonAttr.MCAST_TTL: r.mcastTtl = rdU8(b, s, e, 'daemon MCAST_TTL'); break;
+    }
+  });
   return r;
+}
+
+/** Parses the attributes buf[start, end) of a message with the given command (last occurrence wins, as nla_parse). */
+export function parseAttrsAt(cmd: IpvsCmd, b: Buffer, start: number, end: number): IpvsMessage {
+  const out: IpvsMessage = { cmd };
+  if (cmd === IpvsCmd.SET_INFO) {
+    const info: NonNullable<IpvsMessage['info']> = {};
+    forEachAttr(b, start, end, (type, s, e) => {
+      if (type === InfoAttr.VERSION) info.version = rdU32(b, s, e, 'info VERSION');
+      else if (type === InfoAttr.CONN_TAB_SIZE) info.connTabSize = rdU32(b, s, e, 'info CONN_TAB_SIZE');
+    });
+    out.info = info;
+    return out;
+  }
+  forEachAttr(b, start, end, (type, s, e) => {
+    switch (type) {
+      case CmdAttr.SERVICE: out.service = parseSvc(b, s, e); break;
+      case CmdAttr.DEST: out.dest = parseDest(b, s, e); break;
+      case CmdAttr.DAEMON: out.daemon = parseDaemon(b, s, e); break;
+      case CmdAttr.TIMEOUT_TCP: out.timeoutTcp = rdU32(b, s, e, 'TIMEOUT_TCP'); break;
+      case CmdAttr.TIMEOUT_TCP_FIN: out.timeoutTcpFin = rdU32(b, s, e, 'TIMEOUT_TCP_FIN'); break;
+      case CmdAttr.TIMEOUT_UDP: out.timeoutUdp = rdU32(b, s, e, 'TIMEOUT_UDP'); break;
+    }
+  });
+  return out;
 }
 
 /** Parses the attributes of a message with the given command. */
 export function parseAttrsOf(cmd: IpvsCmd, attrs: Buffer): IpvsMessage {
-  const m = attrMap(attrs);
-  const out: IpvsMessage = { cmd };
-  let d: Buffer | undefined;
-  if (cmd === IpvsCmd.SET_INFO) {
-    const info: IpvsMessage['info'] = {};
-    if ((d = m.get(InfoAttr.VERSION))) info.version = getU32(d, 'info VERSION');
-    if ((d = m.get(InfoAttr.CONN_TAB_SIZE))) info.connTabSize = getU32(d, 'info CONN_TAB_SIZE');
-    out.info = info;
-    return out;
-  }
-  if ((d = m.get(CmdAttr.SERVICE))) out.service = parseSvc(d);
-  if ((d = m.get(CmdAttr.DEST))) out.dest = parseDest(d);
-  if ((d = m.get(CmdAttr.DAEMON))) out.daemon = parseDaemon(d);
-  if ((d = m.get(CmdAttr.TIMEOUT_TCP))) out.timeoutTcp = getU32(d, 'TIMEOUT_TCP');
-  if ((d = m.get(CmdAttr.TIMEOUT_TCP_FIN))) out.timeoutTcpFin = getU32(d, 'TIMEOUT_TCP_FIN');
-  if ((d = m.get(CmdAttr.TIMEOUT_UDP))) out.timeoutUdp = getU32(d, 'TIMEOUT_UDP');
-  return out;
+  return parseAttrsAt(cmd, attrs, 0, attrs.length);
 }
 
 /** Parses a generic netlink payload (genl header + attributes). */
@@ -374,7 +397,9 @@ export function destKeyAttrs(key: DestinationKey): DestAttrs {
 
 export function destAttrs(key: DestinationKey, cfg: DestinationConfig): DestAttrs {
   return {
-    ...destKeyAttrs(key),
+    addrFamily: familyOf(key.address),
+    addr: inetAddrUnion(key.address),
+    port: key.port,
     fwdMethod: cfg.forward,
     weight: cfg.weight >>> 0,
     tunType: cfg.tunnelType,
@@ -431,13 +456,20 @@ export const req = {
 export class DecodeError extends NlParseError {}
 
 function toStats(s: StatsAttrs | undefined): Stats {
-  const n = (k: StatKey) => Number(BigInt.asUintN(32, s?.[k] ?? 0n));
+  const n = (k: StatKey) => {
+    const v = s?.[k];
+    return v === undefined ? 0 : typeof v === 'number' ? v : Number(BigInt.asUintN(32, v));
+  };
+  const big = (k: StatKey) => {
+    const v = s?.[k];
+    return v === undefined ? 0n : typeof v === 'bigint' ? v : BigInt(v);
+  };
   return {
     conns: n('conns'),
     inpkts: n('inpkts'),
     outpkts: n('outpkts'),
-    inbytes: s?.inbytes ?? 0n,
-    outbytes: s?.outbytes ?? 0n,
+    inbytes: big('inbytes'),
+    outbytes: big('outbytes'),
     cps: n('cps'),
     inpps: n('inpps'),
     outpps: n('outpps'),
@@ -448,7 +480,10 @@ function toStats(s: StatsAttrs | undefined): Stats {
 
 function toStats64(s: StatsAttrs | undefined, fallback: StatsAttrs | undefined): Stats64 {
   const src = s ?? fallback;
-  const v = (k: StatKey) => src?.[k] ?? 0n;
+  const v = (k: StatKey) => {
+    const x = src?.[k];
+    return x === undefined ? 0n : typeof x === 'bigint' ? x : BigInt(x);
+  };
   return {
     conns: v('conns'),
     inpkts: v('inpkts'),
@@ -548,7 +583,7 @@ export function decodeInfo(m: IpvsMessage): Info {
 // Reply builders (the fake kernel answers with these; tests use them for round trips).
 function statsAttrs(s: Stats): StatsAttrs {
   const o: StatsAttrs = {};
-  for (const k of STAT_KEYS) o[k] = BigInt(s[k]);
+  for (const k of STAT_KEYS) o[k] = s[k];
   return o;
 }
 function stats64Attrs(s: Stats64): StatsAttrs {

@@ -1,7 +1,7 @@
 // IpvsClient for the running kernel: IPVS messages over a generic netlink socket (family "IPVS").
-import { GenlSocket, GenlSocketOptions } from '../netlink/socket';
+import { GenlSocket, GenlSocketOptions, REQUEST_HEADROOM } from '../netlink/socket';
 import { NetlinkError } from '../netlink/errors';
-import { FormatOptions, IpvsMessage, formatAttrs, parseAttrsOf } from './codec';
+import { FormatOptions, IpvsMessage, formatAttrsWithHeadroom, parseAttrsOf } from './codec';
 import { IPVS_GENL_NAME, IPVS_GENL_VERSION } from './constants';
 import { IpvsError, IpvsOp } from './errors';
 import { IpvsClient, IpvsTransport, TransportClient } from './client';
@@ -18,7 +18,7 @@ export class KernelTransport implements IpvsTransport {
   ) {}
 
   private genl(msg: IpvsMessage, op: IpvsOp, object?: string) {
-    return { family: this.familyId, cmd: msg.cmd, version: this.fmt.version ?? IPVS_GENL_VERSION, attrs: formatAttrs(msg, this.fmt), operation: op, object };
+    return { family: this.familyId, cmd: msg.cmd, version: this.fmt.version ?? IPVS_GENL_VERSION, prebuilt: formatAttrsWithHeadroom(msg, REQUEST_HEADROOM, this.fmt), operation: op, object };
   }
 
   async request(msg: IpvsMessage, op: IpvsOp, object?: string): Promise<IpvsMessage[]> {

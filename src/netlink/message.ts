@@ -201,62 +201,126 @@ export function attrMap(buf: Buffer): Map<number, Buffer> {
   return m;
 }
 
-/** Builds a run of attributes in order. */
+/** Builds a run of attributes in order into one growing buffer; nests with begin()/end(). */
 export class AttrWriter {
-  private parts: Buffer[] = [];
-  private size = 0;
+  private buf: Buffer;
+  private off = 0;
+  private readonly stack: number[] = [];
+
+  /** `headroom` bytes are left free at the start (for the nlmsghdr and genlmsghdr of the message). */
+  constructor(initial = 256, readonly headroom = 0) {
+    this.buf = Buffer.allocUnsafe(Math.max(initial, headroom + 64));
+    this.off = headroom;
+  }
+
+  private ensure(n: number): void {
+    if (this.off + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.off + n) size *= 2;
+    const nb = Buffer.allocUnsafe(size);
+    this.buf.copy(nb, 0, 0, this.off);
+    this.buf = nb;
+  }
+
+  /** Writes an attribute header and reserves `len` payload bytes (zeroed padding); returns the payload offset. */
+  private header(type: number, len: number): number {
+    const total = align4(NLA_HDRLEN + len);
+    this.ensure(total);
+    const b = this.buf;
+    const o = this.off;
+    w16(b, NLA_HDRLEN + len, o);
+    w16(b, type, o + 2);
+    // zero the padding
+    for (let i = o + NLA_HDRLEN + len; i < o + total; i++) b[i] = 0;
+    this.off = o + total;
+    return o + NLA_HDRLEN;
+  }
 
   raw(type: number, data: Buffer): this {
-    const len = NLA_HDRLEN + data.length;
-    const b = Buffer.alloc(align4(len));
-    w16(b, len, 0);
-    w16(b, type, 2);
-    data.copy(b, NLA_HDRLEN);
-    this.parts.push(b);
-    this.size += b.length;
+    const p = this.header(type, data.length);
+    data.copy(this.buf, p);
     return this;
   }
   u8(type: number, v: number): this {
-    return this.raw(type, Buffer.from([v & 0xff]));
+    const p = this.header(type, 1);
+    this.buf[p] = v & 0xff;
+    return this;
   }
   u16(type: number, v: number): this {
-    const b = Buffer.alloc(2);
-    w16(b, v, 0);
-    return this.raw(type, b);
+    w16(this.buf, v, this.header(type, 2));
+    return this;
   }
   be16(type: number, v: number): this {
-    const b = Buffer.alloc(2);
-    b.writeUInt16BE(v, 0);
-    return this.raw(type, b);
+    this.buf.writeUInt16BE(v, this.header(type, 2));
+    return this;
   }
   u32(type: number, v: number): this {
-    const b = Buffer.alloc(4);
-    w32(b, v, 0);
-    return this.raw(type, b);
+    w32(this.buf, v, this.header(type, 4));
+    return this;
   }
   be32(type: number, v: number): this {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(v >>> 0, 0);
-    return this.raw(type, b);
+    this.buf.writeUInt32BE(v >>> 0, this.header(type, 4));
+    return this;
   }
   u64(type: number, v: bigint): this {
-    const b = Buffer.alloc(8);
-    if (HOST_LE) b.writeBigUInt64LE(v, 0);
-    else b.writeBigUInt64BE(v, 0);
-    return this.raw(type, b);
+    const p = this.header(type, 8);
+    if (HOST_LE) this.buf.writeBigUInt64LE(v, p);
+    else this.buf.writeBigUInt64BE(v, p);
+    return this;
   }
   /** NUL-terminated string (NLA_NUL_STRING / nla_put_string). */
   string(type: number, s: string): this {
-    return this.raw(type, Buffer.concat([Buffer.from(s, 'utf8'), Buffer.alloc(1)]));
+    const n = Buffer.byteLength(s, 'utf8');
+    const p = this.header(type, n + 1);
+    this.buf.write(s, p, 'utf8');
+    this.buf[p + n] = 0;
+    return this;
+  }
+  /** Opens a nested attribute; close it with end(). */
+  begin(type: number, flagNested = false): this {
+    this.ensure(NLA_HDRLEN);
+    this.stack.push(this.off);
+    w16(this.buf, flagNested ? type | NLA_F_NESTED : type, this.off + 2);
+    this.off += NLA_HDRLEN;
+    return this;
+  }
+  end(): this {
+    const o = this.stack.pop();
+    if (o === undefined) throw new Error('AttrWriter.end() without begin()');
+    w16(this.buf, this.off - o, o);
+    return this;
   }
   nested(type: number, inner: AttrWriter, flagNested = false): this {
     return this.raw(flagNested ? type | NLA_F_NESTED : type, inner.toBuffer());
   }
+  /** Bytes of attributes written (without the headroom). */
   get length(): number {
-    return this.size;
+    return this.off - this.headroom;
   }
+  /** A copy of the attributes written. */
   toBuffer(): Buffer {
-    return Buffer.concat(this.parts, this.size);
+    return Buffer.from(this.buf.subarray(this.headroom, this.off));
+  }
+  /** Headroom + attributes, without copying (the writer must not be used afterwards). */
+  finish(): Buffer {
+    return this.buf.subarray(0, this.off);
+  }
+}
+
+/**
+ * Calls fn(type, start, end) for each attribute in buf[start, end): offsets, no copies or Buffer views.
+ * Throws NlParseError when a length runs past the end.
+ */
+export function forEachAttr(buf: Buffer, start: number, end: number, fn: (type: number, s: number, e: number) => void): void {
+  let off = start;
+  while (off + NLA_HDRLEN <= end) {
+    const len = HOST_LE ? buf[off] | (buf[off + 1] << 8) : (buf[off] << 8) | buf[off + 1];
+    const rawType = HOST_LE ? buf[off + 2] | (buf[off + 3] << 8) : (buf[off + 2] << 8) | buf[off + 3];
+    if (len < NLA_HDRLEN || off + len > end) {
+      throw new NlParseError(`attribute ${rawType & NLA_TYPE_MASK} length is ${len}; should be 4..${end - off}`);
+    }
+    fn(rawType & NLA_TYPE_MASK, off + NLA_HDRLEN, off + len);
+    off += (len + 3) & ~3;
   }
 }
 
@@ -275,4 +339,38 @@ export const getU64 = (d: Buffer, what = 'u64 attribute'): bigint => (need(d, 8,
 export function getString(d: Buffer): string {
   const nul = d.indexOf(0);
   return d.subarray(0, nul < 0 ? d.length : nul).toString('utf8');
+}
+
+// Offset readers for forEachAttr: payload is buf[s, e).
+function needN(s: number, e: number, n: number, what: string): void {
+  if (e - s < n) throw new NlParseError(`${what} is ${e - s} bytes; should be >= ${n}`);
+}
+export function rdU8(b: Buffer, s: number, e: number, what = 'u8 attribute'): number {
+  needN(s, e, 1, what);
+  return b[s];
+}
+export function rdU16(b: Buffer, s: number, e: number, what = 'u16 attribute'): number {
+  needN(s, e, 2, what);
+  return u16(b, s);
+}
+export function rdBe16(b: Buffer, s: number, e: number, what = 'be16 attribute'): number {
+  needN(s, e, 2, what);
+  return (b[s] << 8) | b[s + 1];
+}
+export function rdU32(b: Buffer, s: number, e: number, what = 'u32 attribute'): number {
+  needN(s, e, 4, what);
+  return u32(b, s);
+}
+export function rdBe32(b: Buffer, s: number, e: number, what = 'be32 attribute'): number {
+  needN(s, e, 4, what);
+  return b.readUInt32BE(s);
+}
+export function rdU64(b: Buffer, s: number, e: number, what = 'u64 attribute'): bigint {
+  needN(s, e, 8, what);
+  return HOST_LE ? b.readBigUInt64LE(s) : b.readBigUInt64BE(s);
+}
+export function rdString(b: Buffer, s: number, e: number): string {
+  let z = s;
+  while (z < e && b[z] !== 0) z++;
+  return b.toString('utf8', s, z);
 }

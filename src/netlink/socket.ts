@@ -5,6 +5,8 @@ import { constants as osConstants } from 'os';
 import { NetlinkError, errnoName, fromPackageError } from './errors';
 import {
   AttrWriter,
+  GENL_HDRLEN,
+  NLMSG_HDRLEN,
   NlFlags,
   NlMessage,
   NlMsgType,
@@ -72,7 +74,9 @@ export interface GenlRequest {
   cmd: number;
   version: number;
   /** attributes after the genl header */
-  attrs: Buffer;
+  attrs?: Buffer;
+  /** instead of attrs: REQUEST_HEADROOM free bytes then the attributes; the headers are written in place */
+  prebuilt?: Buffer;
   /** extra nlmsg flags; REQUEST and ACK are always set */
   flags?: number;
   /** for errors: what was being done ("add service") and to what ("TCP 10.0.0.1:80") */
@@ -216,8 +220,14 @@ export class GenlSocket {
       };
       const flags = NlFlags.REQUEST | NlFlags.ACK | (dump ? NlFlags.DUMP : 0) | (req.flags ?? 0);
       // seq is assigned at send time; keep the header fields here.
-      const payload = formatGenl({ cmd: req.cmd, version: req.version }, req.attrs);
-      const msg = formatNlMessage({ type: req.family, flags, seq: 0, pid: this.port }, payload);
+      let msg: Buffer;
+      if (req.prebuilt) {
+        msg = req.prebuilt;
+        writeHeaders(msg, req.family, flags, this.port, req.cmd, req.version);
+      } else {
+        const payload = formatGenl({ cmd: req.cmd, version: req.version }, req.attrs ?? Buffer.alloc(0));
+        msg = formatNlMessage({ type: req.family, flags, seq: 0, pid: this.port }, payload);
+      }
       this.queue.push({ msg, pending });
       this.scheduleFlush();
     });
@@ -413,6 +423,20 @@ export class GenlSocket {
     this.closed = true;
     this.sock.close();
   }
+}
+
+/** Free bytes a prebuilt request starts with: nlmsghdr + genlmsghdr. */
+export const REQUEST_HEADROOM = NLMSG_HDRLEN + GENL_HDRLEN;
+
+function writeHeaders(b: Buffer, type: number, flags: number, pid: number, cmd: number, version: number): void {
+  b.writeUInt32LE(b.length, 0);
+  b.writeUInt16LE(type, 4);
+  b.writeUInt16LE(flags, 6);
+  b.writeUInt32LE(0, 8);
+  b.writeUInt32LE(pid >>> 0, 12);
+  b[16] = cmd;
+  b[17] = version;
+  b.writeUInt16LE(0, 18);
 }
 
 /** Pure parse of a CTRL_CMD_NEWFAMILY reply's attributes. */
