@@ -291,7 +291,8 @@ export class CheckScheduler extends EventEmitter {
   private timer: unknown;
   private timerDue = Infinity;
   private started = false;
-  private startedAt = 0;
+  /** incremented by stop(): results of attempts launched before are discarded */
+  private epoch = 0;
 
   constructor(opts: SchedulerOptions = {}) {
     super();
@@ -392,13 +393,13 @@ export class CheckScheduler extends EventEmitter {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.startedAt = this.clock.now();
     for (const job of this.jobs.values()) this.scheduleFirst(job);
   }
 
   /** Stop timers and abort attempts in flight. */
   stop(): void {
     this.started = false;
+    this.epoch++;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.timerDue = Infinity;
@@ -408,6 +409,7 @@ export class CheckScheduler extends EventEmitter {
       job.unwatch = undefined;
       job.dueSeq = 0;
       job.dueAt = undefined;
+      job.queued = false;
     }
     this.ready = [];
   }
@@ -518,6 +520,7 @@ export class CheckScheduler extends EventEmitter {
     job.running = true;
     this.inflight++;
     const startedAt = this.clock.now();
+    const epoch = this.epoch;
     const timeoutMs = attemptTimeoutMs(t);
     let done = false;
     const finish = (res: CheckResult): void => {
@@ -528,7 +531,7 @@ export class CheckScheduler extends EventEmitter {
       this.inflight--;
       job.running = false;
       job.abort = undefined;
-      if (!job.removed && this.started) this.complete(job, res, startedAt);
+      if (!job.removed && this.started && epoch === this.epoch) this.complete(job, res, startedAt);
       this.drain();
     };
     // On timeout the checker is aborted and its own verdict is used if it comes within the grace period (UDP_CHECK

@@ -417,3 +417,19 @@ t.test('disabled checker (ha_suspend) is not run but rescheduled', async (t) => 
   t.same(f.starts, [4000]);
   s.stop();
 });
+
+t.test('stop() and start() again resume every checker once', async (t) => {
+  const clock = new ManualClock();
+  const f = fake(clock, () => 'ok', 500);
+  const s = new CheckScheduler({ clock, random: () => 0, maxConcurrent: 1, checkers: { [CheckerKind.Tcp]: f.fn } });
+  s.add('a', tcpTarget('10.0.0.20', { delayLoopMs: 2000, warmupMs: 0 }));
+  s.add('b', tcpTarget('10.0.0.21', { delayLoopMs: 2000, warmupMs: 0 }));
+  s.start();
+  await clock.advance(1200); // a running, b queued behind the concurrency limit
+  s.stop();
+  s.start();
+  await clock.advance(3000);
+  // restart: both first runs at 2200 (b after a finishes), then every 2 s after completion
+  t.same(f.starts, [1000, 2200, 2700, 4700]);
+  s.stop();
+});
