@@ -428,7 +428,7 @@ t.test('stop() and start() again resume every checker once', async (t) => {
   await clock.advance(1200); // a running, b queued behind the concurrency limit
   s.stop();
   s.start();
-  await clock.advance(3000);
+  await clock.advance(3600);
   // restart: both first runs at 2200 (b after a finishes), then every 2 s after completion
   t.same(f.starts, [1000, 2200, 2700, 4700]);
   s.stop();
