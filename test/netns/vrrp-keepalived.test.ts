@@ -4,7 +4,7 @@
 import t from 'tap';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { AddressFamily } from '../../src/vrrp/addr';
@@ -21,6 +21,7 @@ interface PeerConfig {
   vrid: number;
   priority: number;
   version: VrrpVersion;
+  family: AddressFamily;
   vip: string;
   /** v2 auth_pass (auth_type PASS) */
   authPass?: string;
@@ -31,15 +32,19 @@ async function peerMain(cfg: PeerConfig): Promise<void> {
   const out = (o: object): void => {
     process.stdout.write(`${JSON.stringify(o)}\n`);
   };
-  const sock = new VrrpSocket({ family: AddressFamily.Inet, interface: cfg.iface, sourceAddress: cfg.address });
+  // IPv6: our primary address is the interface's link-local one (what the kernel sends ff02::12 adverts from)
+  const address =
+    cfg.family === AddressFamily.Inet ? cfg.address : (networkInterfaces()[cfg.iface] ?? []).find((a) => a.family === 'IPv6' && a.address.startsWith('fe80:'))!.address;
+  const sock = new VrrpSocket({ family: cfg.family, interface: cfg.iface, sourceAddress: address });
   sock.on('advert', (a) => {
-    const r = parseVrrp(a.msg, { family: AddressFamily.Inet, src: a.rx.src, dst: a.rx.dst });
+    // IPv6: the kernel verified the checksum (IPV6_CHECKSUM); we verify it again with the pseudo-header
+    const r = parseVrrp(a.msg, { family: cfg.family, src: a.rx.src, dst: a.rx.dst });
     out({ t: 'rx', src: a.rx.src, dst: a.rx.dst, ttl: a.rx.ttl, ...(r.ok ? { ok: true, packet: r.packet } : { ok: false, reason: r.reason, detail: r.detail }) });
   });
   sock.on('invalid', (e) => out({ t: 'invalid', ...e }));
   const check: InstanceCheckConfig = {
     version: cfg.version,
-    family: AddressFamily.Inet,
+    family: cfg.family,
     vrid: cfg.vrid,
     addresses: [cfg.vip],
     advertIntervalMs: 1000,
@@ -47,17 +52,17 @@ async function peerMain(cfg: PeerConfig): Promise<void> {
   };
   const inst = new VrrpInstance({
     name: 'VI_peer',
-    fsm: fsmConfig({ version: cfg.version, priority: cfg.priority, primaryAddress: cfg.address }),
+    fsm: fsmConfig({ version: cfg.version, priority: cfg.priority, primaryAddress: address }),
     check,
     transport: sock,
-    sourceAddress: cfg.address,
+    sourceAddress: address,
     hooks: {
       notify: (kind, priority) => out({ t: 'notify', kind, priority }),
       log: (level, message) => out({ t: 'log', level, message }),
     },
   });
   inst.start();
-  out({ t: 'ready' });
+  out({ t: 'ready', address });
   const rl = createInterface({ input: process.stdin });
   for await (const line of rl) {
     if (line.trim() === 'stop') {
@@ -112,6 +117,12 @@ class Watch {
   }
 }
 
+function linkLocal(ns: string, dev: string): string {
+  const m = /inet6 (fe80::[0-9a-f:]+)\//.exec(sh(['ip', '-n', ns, '-6', 'addr', 'show', 'dev', dev]));
+  if (!m) throw new Error(`no link-local address on ${dev} in ${ns}`);
+  return m[1]!;
+}
+
 function main(): void {
   const canRun =
     process.getuid?.() === 0 && spawnSync('keepalived', ['-v']).status === 0 && spawnSync('ip', ['-V']).status === 0;
@@ -120,9 +131,16 @@ function main(): void {
     return;
   }
 
-  for (const version of [VrrpVersion.V3, VrrpVersion.V2]) {
-    t.test(`VRRPv${version}: keepalived and lvskeeper elect, hand over and take back`, async (tt) => {
-      const tag = `lvskv${process.pid % 100000}v${version}`;
+  const cases = [
+    { version: VrrpVersion.V3, family: AddressFamily.Inet },
+    { version: VrrpVersion.V2, family: AddressFamily.Inet },
+    { version: VrrpVersion.V3, family: AddressFamily.Inet6 },
+  ];
+  for (const { version, family } of cases) {
+    const v6 = family === AddressFamily.Inet6;
+    const vip = v6 ? 'fd00:77::100' : '10.77.0.100';
+    t.test(`VRRPv${version} over IPv${family}: keepalived and lvskeeper elect, hand over and take back`, async (tt) => {
+      const tag = `lvskv${process.pid % 100000}v${version}${family}`;
       const nsK = `${tag}k`;
       const nsP = `${tag}p`;
       const dir = mkdtempSync(path.join(tmpdir(), 'lvsk-vrrp-'));
@@ -147,9 +165,15 @@ function main(): void {
 
       sh(['ip', 'netns', 'add', nsK]);
       sh(['ip', 'netns', 'add', nsP]);
+      for (const ns of [nsK, nsP]) {
+        // no duplicate address detection: link-local addresses usable at once
+        for (const k of ['all', 'default']) sh(['ip', 'netns', 'exec', ns, 'sysctl', '-qw', `net.ipv6.conf.${k}.accept_dad=0`]);
+      }
       sh(['ip', 'link', 'add', 'vk', 'netns', nsK, 'type', 'veth', 'peer', 'name', 'vp', 'netns', nsP]);
       sh(['ip', '-n', nsK, 'addr', 'add', '10.77.0.1/24', 'dev', 'vk']);
       sh(['ip', '-n', nsP, 'addr', 'add', '10.77.0.2/24', 'dev', 'vp']);
+      sh(['ip', '-n', nsK, 'addr', 'add', 'fd00:77::1/64', 'dev', 'vk', 'nodad']);
+      sh(['ip', '-n', nsP, 'addr', 'add', 'fd00:77::2/64', 'dev', 'vp', 'nodad']);
       for (const [ns, dev] of [
         [nsK, 'vk'],
         [nsP, 'vp'],
@@ -175,7 +199,7 @@ function main(): void {
           '  advert_int 1',
           ...(version === VrrpVersion.V2 ? ['  authentication {', '    auth_type PASS', '    auth_pass s3cret', '  }'] : []),
           '  virtual_ipaddress {',
-          '    10.77.0.100/24',
+          `    ${vip}/${v6 ? 64 : 24}`,
           '  }',
           '}',
           '',
@@ -191,7 +215,7 @@ function main(): void {
       // keepalived alone: BACKUP, then MASTER after Master_Down_Interval (3.6 s)
       await kaLog.wait(/\(VI_1\) Entering MASTER STATE/, 15000);
       tt.ok(existsSync(path.join(dir, 'vrrp.pid')), 'keepalived wrote its pid files in our temp dir');
-      tt.ok(sh(['ip', '-n', nsK, 'addr', 'show', 'dev', 'vk']).includes('10.77.0.100'), 'keepalived added the VIP');
+      tt.ok(sh(['ip', '-n', nsK, 'addr', 'show', 'dev', 'vk']).includes(vip), 'keepalived added the VIP');
 
       // our instance, priority 200, in the other namespace
       const peerCfg: PeerConfig = {
@@ -200,7 +224,8 @@ function main(): void {
         vrid: 51,
         priority: 200,
         version,
-        vip: '10.77.0.100',
+        family,
+        vip,
         ...(version === VrrpVersion.V2 ? { authPass: 's3cret' } : {}),
       };
       const peer = spawn('ip', ['netns', 'exec', nsP, process.execPath, ...process.execArgv, __filename], {
@@ -209,23 +234,24 @@ function main(): void {
       });
       procs.push(peer);
       const peerOut = new Watch(peer);
-      await peerOut.wait(/"t":"ready"/, 30000);
+      const ready = JSON.parse(await peerOut.wait(/"t":"ready"/, 30000)) as { address: string };
+      const kaAddr = v6 ? linkLocal(nsK, 'vk') : '10.77.0.1';
       // we receive and decode keepalived's adverts
-      const rxLine = await peerOut.wait(/"t":"rx".*"src":"10\.77\.0\.1"/, 5000);
-      const rx = JSON.parse(rxLine) as { ok: boolean; ttl: number; dst: string; packet: Record<string, unknown> };
+      const rxLine = await peerOut.wait(new RegExp(`"t":"rx".*"src":"${kaAddr.replace(/\./g, '\\.')}"`), 5000);
+      const rx = JSON.parse(rxLine) as { ok: boolean; ttl?: number; dst: string; packet: Record<string, unknown> };
       tt.equal(rx.ok, true, 'keepalived advert decodes, checksum verified');
-      tt.equal(rx.ttl, 255);
-      tt.equal(rx.dst, '224.0.0.18');
-      tt.match(rx.packet, { version, vrid: 51, priority: 100, addresses: ['10.77.0.100'] });
+      if (!v6) tt.equal(rx.ttl, 255);
+      tt.equal(rx.dst, v6 ? 'ff02::12' : '224.0.0.18');
+      tt.match(rx.packet, { version, vrid: 51, priority: 100, addresses: [vip] });
       if (version === VrrpVersion.V2) tt.match(rx.packet, { authType: 1, advertIntervalSec: 1 });
       else tt.match(rx.packet, { maxAdvertIntervalCs: 100 });
 
       // lower priority adverts are discarded; our Master_Down_Timer fires; we become master and keepalived yields
       await peerOut.wait(/"t":"notify","kind":"MASTER"/, 10000);
-      const yielded = await kaLog.wait(/\(VI_1\) Master received advert from 10\.77\.0\.2 with higher priority 200, ours 100/, 5000);
+      const yielded = await kaLog.wait(new RegExp(`\\(VI_1\\) Master received advert from ${ready.address.replace(/\./g, '\\.')} with higher priority 200, ours 100`), 5000);
       tt.ok(yielded, yielded);
       await kaLog.wait(/\(VI_1\) Entering BACKUP STATE/, 5000, kaLog.lines.indexOf(yielded));
-      tt.notOk(sh(['ip', '-n', nsK, 'addr', 'show', 'dev', 'vk']).includes('10.77.0.100'), 'keepalived removed the VIP');
+      tt.notOk(sh(['ip', '-n', nsK, 'addr', 'show', 'dev', 'vk']).includes(vip), 'keepalived removed the VIP');
 
       // we leave: priority 0 advert; keepalived takes over after Skew_Time
       const before = kaLog.lines.length;
