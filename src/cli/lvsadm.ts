@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// lvsadm: an ipvsadm 1.31 compatible command line over lvskeeper's IPVS client (same options, output and exit codes).
+import * as path from 'path';
+import { openKernelClient } from '../ipvs/kernel-client';
+import { defaultDeps, main } from '../lvsadm/main';
+import { ExitCode } from '../lvsadm/errors';
+
+/** argv[0] as C would see it: the name the program was invoked by (the script path without ".js"). */
+function programName(): string {
+  const base = path.basename(process.argv[1] ?? 'lvsadm');
+  return base.endsWith('.js') ? base.slice(0, -3) : base;
+}
+
+async function run(): Promise<void> {
+  const status = await main([programName(), ...process.argv.slice(2)], defaultDeps(() => openKernelClient()));
+  if (status === ExitCode.CRASHED) {
+    // ipvsadm dies of SIGSEGV on "-b ,"; end the same way so a shell sees the same status.
+    process.removeAllListeners('SIGSEGV');
+    process.kill(process.pid, 'SIGSEGV');
+  }
+  process.exitCode = status;
+}
+
+if (require.main === module) {
+  run().catch((err) => {
+    process.stderr.write(`lvsadm: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

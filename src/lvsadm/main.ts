@@ -1,0 +1,498 @@
+// lvsadm's main(): ipvsadm 1.31's main/process_options/restore_table over an IpvsClient, with injectable I/O so
+// tests run it in-process. Output is byte-identical to ipvsadm's; exit codes are ipvsadm's (0, 1, 2, 255, 139).
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import { BatchOp, IpvsClient } from '../ipvs/client';
+import { AddressFamily, ForwardMethod, SyncState, TunnelType } from '../ipvs/constants';
+import type { DaemonConfig, DestinationConfig, DestinationEntry, ServiceConfig, ServiceEntry, ServiceKey } from '../ipvs/types';
+import { CONN_PROC_FILE, formatConnections } from './conn';
+import { ExitCode, IpvsFunc, LvsadmExit, ipvsStrerror, tryhelp } from './errors';
+import {
+  Counters,
+  DaemonView,
+  DestView,
+  ServiceView,
+  cmpServices,
+  formatDaemons,
+  formatServiceEntry,
+  formatTimeouts,
+  formatTitle,
+  formatVersionLine,
+  glibcSort,
+} from './format';
+import { usageText, versionText, versionWarning } from './help';
+import { Cmd, CommandEntry, Fmt, Opt, checkEntry, parseOptions } from './options';
+import { readRestoreLines } from './restore';
+import { AF_INET, AF_INET6, Resolver, inetNtop, inetPton6 } from './resolve';
+
+/** Everything main() touches outside itself. */
+export interface LvsadmDeps {
+  /** Opens the IPVS client (ipvs_init); rejects with an error carrying `errno` (and `code`) on failure. */
+  openClient(): Promise<IpvsClient>;
+  stdout(s: string): void;
+  stderr(s: string): void;
+  /** All of stdin (for -R) */
+  readStdin(): Promise<string>;
+  /** Contents of a file, or null when it cannot be opened (/proc/net/ip_vs_conn) */
+  readFile(path: string): string | null;
+  resolver: Resolver;
+  env: Record<string, string | undefined>;
+  /** Runs "/sbin/modprobe -- ip_vs" as ipvsadm does when ipvs_init fails; its output goes to our streams. */
+  modprobe(): void;
+  /** Effective uid (a failed family lookup is EPERM for non-root, as the raw socket fallback fails) */
+  uid: number;
+  /** Operations per pipelined batch in -R (default 1024) */
+  batchSize?: number;
+}
+
+/** The entry point of the lvsadm binary: real streams, the kernel client, /etc files. */
+export function defaultDeps(openClient: () => Promise<IpvsClient>): LvsadmDeps {
+  return {
+    openClient,
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString('latin1');
+    },
+    readFile: (p) => {
+      try {
+        return fs.readFileSync(p, 'latin1');
+      } catch {
+        return null;
+      }
+    },
+    resolver: new Resolver(),
+    env: process.env,
+    modprobe: () => {
+      const r = spawnSync('/sbin/modprobe', ['--', 'ip_vs'], { stdio: ['ignore', 'inherit', 'inherit'] });
+      void r;
+    },
+    uid: typeof process.getuid === 'function' ? process.getuid() : 0,
+  };
+}
+
+const ENOPROTOOPT = 92;
+const EPERM = 1;
+const EINVAL = 22;
+
+function errnoOf(e: unknown): number {
+  const x = e as { errno?: number; code?: string };
+  return typeof x?.errno === 'number' && x.errno > 0 ? x.errno : EINVAL;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model conversions between lvsadm's C-like entries and the client's types.
+
+function addrBytes(af: number, text: string): Buffer {
+  const b = Buffer.alloc(16);
+  if (af === AF_INET6) inetPton6(text)!.copy(b, 0);
+  else {
+    const p = text.split('.').map(Number);
+    p.forEach((v, i) => (b[i] = v));
+  }
+  return b;
+}
+
+const low32 = (v: bigint) => BigInt.asUintN(32, v);
+
+export function serviceView(e: ServiceEntry): ServiceView {
+  const k = e.key as { family: number; fwmark?: number; protocol?: number; address?: string; port?: number };
+  const fw = k.fwmark ?? 0;
+  const s = e.stats64;
+  return {
+    af: k.family,
+    protocol: fw ? 0 : (k.protocol ?? 0),
+    addr: fw ? Buffer.alloc(16) : addrBytes(k.family, k.address!),
+    port: fw ? 0 : (k.port ?? 0),
+    fwmark: fw,
+    schedName: e.config.scheduler,
+    flags: e.config.flags,
+    timeout: e.config.timeout,
+    netmask: e.config.netmask,
+    peName: e.config.persistenceEngine ?? '',
+    stats: { ...s },
+  };
+}
+
+export function destView(e: DestinationEntry): DestView {
+  const af = e.key.address.includes(':') ? AF_INET6 : AF_INET;
+  const s = e.stats64;
+  const stats: Counters = {
+    conns: low32(s.conns),
+    inpkts: low32(s.inpkts),
+    outpkts: low32(s.outpkts),
+    inbytes: s.inbytes,
+    outbytes: s.outbytes,
+    cps: low32(s.cps),
+    inpps: low32(s.inpps),
+    outpps: low32(s.outpps),
+    inbps: low32(s.inbps),
+    outbps: low32(s.outbps),
+  };
+  return {
+    af,
+    addr: addrBytes(af, e.key.address),
+    port: e.key.port,
+    fwd: e.config.forward,
+    weight: e.config.weight,
+    uThreshold: e.config.upperThreshold,
+    lThreshold: e.config.lowerThreshold,
+    activeConns: e.activeConns,
+    inactConns: e.inactiveConns,
+    persistConns: e.persistentConns,
+    tunType: e.config.tunnelType,
+    tunPort: e.config.tunnelPort,
+    tunFlags: e.config.tunnelFlags,
+    stats,
+  };
+}
+
+function serviceKeyOf(v: ServiceView): ServiceKey {
+  const family = v.af === AF_INET6 ? AddressFamily.INET6 : AddressFamily.INET;
+  if (v.fwmark) return { family, fwmark: v.fwmark };
+  return { family, protocol: v.protocol, address: inetNtop(v.af, v.addr), port: v.port };
+}
+
+function entryServiceKey(e: CommandEntry): ServiceKey {
+  const s = e.svc;
+  const family = s.af === AF_INET6 ? AddressFamily.INET6 : AddressFamily.INET;
+  if (s.fwmark) return { family, fwmark: s.fwmark };
+  return { family, protocol: s.protocol, address: inetNtop(s.af === AF_INET6 ? AF_INET6 : AF_INET, s.addr), port: s.port };
+}
+
+function entryServiceConfig(e: CommandEntry): ServiceConfig {
+  const s = e.svc;
+  const c: ServiceConfig = { scheduler: s.schedName, flags: s.flags, timeout: s.timeout, netmask: s.netmask >>> 0 };
+  if (s.peName) c.persistenceEngine = s.peName;
+  return c;
+}
+
+function entryDest(e: CommandEntry): { key: { address: string; port: number }; config: DestinationConfig } {
+  const d = e.dest;
+  return {
+    key: { address: inetNtop(d.af === AF_INET6 ? AF_INET6 : AF_INET, d.addr), port: d.port },
+    config: { forward: d.fwd as number as ForwardMethod, weight: d.weight, upperThreshold: d.uThreshold, lowerThreshold: d.lThreshold, tunnelType: d.tunType as number as TunnelType, tunnelPort: d.tunPort, tunnelFlags: d.tunFlags },
+  };
+}
+
+/** The kernel operation of a parsed command (every command but list, save and restore), and the libipvs
+ *  function whose error texts apply to it. */
+export function entryToOp(e: CommandEntry): { op: BatchOp; func: IpvsFunc } {
+  switch (e.cmd) {
+    case Cmd.FLUSH:
+      return { op: { op: 'flush' }, func: 'flush' };
+    case Cmd.ADD:
+      return { op: { op: 'addService', service: entryServiceKey(e), config: entryServiceConfig(e) }, func: 'add_service' };
+    case Cmd.EDIT:
+      return { op: { op: 'updateService', service: entryServiceKey(e), config: entryServiceConfig(e) }, func: 'update_service' };
+    case Cmd.DEL:
+      return { op: { op: 'deleteService', service: entryServiceKey(e) }, func: 'del_service' };
+    case Cmd.ZERO: {
+      // libipvs sends no service when fwmark, address and port are all zero (ipvs_zero_service).
+      const all = !e.svc.fwmark && e.svc.addr.every((b) => b === 0) && !e.svc.port;
+      return { op: all ? { op: 'zero' } : { op: 'zero', service: entryServiceKey(e) }, func: 'zero_service' };
+    }
+    case Cmd.ADDDEST: {
+      const d = entryDest(e);
+      return { op: { op: 'addDestination', service: entryServiceKey(e), dest: d.key, config: d.config }, func: 'add_dest' };
+    }
+    case Cmd.EDITDEST: {
+      const d = entryDest(e);
+      return { op: { op: 'updateDestination', service: entryServiceKey(e), dest: d.key, config: d.config }, func: 'update_dest' };
+    }
+    case Cmd.DELDEST:
+      return { op: { op: 'deleteDestination', service: entryServiceKey(e), dest: entryDest(e).key }, func: 'del_dest' };
+    case Cmd.TIMEOUT:
+      return { op: { op: 'setTimeouts', timeouts: { ...e.timeout } }, func: 'set_timeout' };
+    case Cmd.STARTDAEMON: {
+      const d = e.daemon;
+      const cfg: DaemonConfig = { state: d.state === 2 ? SyncState.BACKUP : SyncState.MASTER, mcastInterface: d.mcastIfn, syncId: d.syncId };
+      if (d.syncMaxLen) cfg.syncMaxLen = d.syncMaxLen;
+      if (d.mcastPort) cfg.mcastPort = d.mcastPort;
+      if (d.mcastTtl) cfg.mcastTtl = d.mcastTtl;
+      if (d.mcastAf) cfg.mcastGroup = inetNtop(d.mcastAf, d.mcastGroup);
+      return { op: { op: 'startDaemon', daemon: cfg }, func: 'start_daemon' };
+    }
+    case Cmd.STOPDAEMON:
+      return { op: { op: 'stopDaemon', state: e.daemon.state === 2 ? SyncState.BACKUP : SyncState.MASTER }, func: 'stop_daemon' };
+    default:
+      throw new Error(`command ${e.cmd} has no kernel operation`);
+  }
+}
+
+async function runOp(client: IpvsClient, op: BatchOp): Promise<void> {
+  switch (op.op) {
+    case 'flush':
+      return client.flush();
+    case 'addService':
+      return client.addService(op.service, op.config);
+    case 'updateService':
+      return client.updateService(op.service, op.config);
+    case 'deleteService':
+      return client.deleteService(op.service);
+    case 'zero':
+      return client.zero(op.service);
+    case 'addDestination':
+      return client.addDestination(op.service, op.dest, op.config);
+    case 'updateDestination':
+      return client.updateDestination(op.service, op.dest, op.config);
+    case 'deleteDestination':
+      return client.deleteDestination(op.service, op.dest);
+    case 'setTimeouts':
+      return client.setTimeouts(op.timeouts);
+    case 'startDaemon':
+      return client.startDaemon(op.daemon);
+    case 'stopDaemon':
+      return client.stopDaemon(op.state);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** One run of the program (ipvsadm's globals: the client and GET_INFO's answer). */
+class Session {
+  constructor(
+    readonly d: LvsadmDeps,
+    readonly client: IpvsClient,
+    readonly info: { versionCode: number; connTableSize: number },
+  ) {}
+
+  /** exit(1) after a listing failure, with ipvs_strerror's text when ipvsadm prints one. */
+  private listFail(func: IpvsFunc | null, e: unknown): never {
+    throw new LvsadmExit(ExitCode.LIST_FAILED, func ? `${ipvsStrerror(func, errnoOf(e))}\n` : '', '', 'list-failed');
+  }
+
+  private async dests(se: ServiceView): Promise<DestView[]> {
+    try {
+      return (await this.client.listDestinations(serviceKeyOf(se))).map(destView);
+    } catch (e) {
+      return this.listFail('get_dests', e);
+    }
+  }
+
+  async listAll(format: number): Promise<void> {
+    const d = this.d;
+    if (!(format & Fmt.RULE)) d.stdout(formatVersionLine(this.info.versionCode, this.info.connTableSize));
+    let services: ServiceView[];
+    try {
+      services = (await this.client.listServices()).map(serviceView);
+    } catch (e) {
+      return this.listFail('get_services', e);
+    }
+    if (!(format & Fmt.NOSORT)) services = glibcSort(services, cmpServices);
+    d.stdout(formatTitle(format));
+    for (const se of services) d.stdout(formatServiceEntry(d.resolver, se, await this.dests(se), format));
+  }
+
+  async listService(e: CommandEntry, format: number): Promise<void> {
+    let se: ServiceView;
+    try {
+      se = serviceView(await this.client.getService(entryServiceKey(e)));
+    } catch (err) {
+      return this.listFail('get_service', err);
+    }
+    this.d.stdout(formatTitle(format));
+    this.d.stdout(formatServiceEntry(this.d.resolver, se, await this.dests(se), format));
+  }
+
+  async listTimeout(): Promise<void> {
+    try {
+      this.d.stdout(formatTimeouts(await this.client.getTimeouts()));
+    } catch (e) {
+      this.listFail(null, e);
+    }
+  }
+
+  async listDaemon(): Promise<void> {
+    let list: DaemonView[];
+    try {
+      list = (await this.client.listDaemons()).map((x) => {
+        const af = x.mcastGroup.includes(':') ? AF_INET6 : AF_INET;
+        return {
+          state: x.state,
+          mcastIfn: x.mcastInterface,
+          syncId: x.syncId,
+          syncMaxLen: x.syncMaxLen,
+          mcastAf: x.mcastGroup ? af : 0,
+          mcastGroup: x.mcastGroup ? addrBytes(af, x.mcastGroup) : Buffer.alloc(16),
+          mcastPort: x.mcastPort,
+          mcastTtl: x.mcastTtl,
+        };
+      });
+    } catch (e) {
+      return this.listFail(null, e);
+    }
+    this.d.stdout(formatDaemons(list));
+  }
+
+  listConn(format: number): void {
+    const text = this.d.readFile(CONN_PROC_FILE);
+    if (text === null) throw new LvsadmExit(ExitCode.LIST_FAILED, `cannot open file ${CONN_PROC_FILE}\n`, '', 'list-failed');
+    const r = formatConnections(this.d.resolver, text, format);
+    this.d.stdout(r.out);
+    if (r.exit !== undefined) throw new LvsadmExit(r.exit, r.err, '', 'list-failed');
+  }
+
+  private parse(argv: readonly string[]): CommandEntry | string {
+    const posix = this.d.env.POSIXLY_CORRECT !== undefined || this.d.env.POSIX_ME_HARDER !== undefined;
+    const r = parseOptions(argv, { resolver: this.d.resolver, posixMeHarder: posix }, usageText, versionText);
+    if (r.kind === 'popt-error') return r.message;
+    return checkEntry(r.entry);
+  }
+
+  /** ipvsadm process_options(): the status main() returns (0 or -1) unless it exits. */
+  async processOptions(argv: readonly string[], readingStdin: boolean): Promise<number> {
+    const e = this.parse(argv);
+    if (typeof e === 'string') {
+      this.d.stderr(e);
+      return -1;
+    }
+    switch (e.cmd) {
+      case Cmd.LIST:
+        await this.list(e);
+        return 0;
+      case Cmd.RESTORE:
+        return this.restore(argv, readingStdin);
+      case Cmd.SAVE:
+        await this.listAll(e.format | Fmt.RULE);
+        return 0;
+      default: {
+        const { op, func } = entryToOp(e);
+        try {
+          await runOp(this.client, op);
+          return 0;
+        } catch (err) {
+          this.d.stderr(`${ipvsStrerror(func, errnoOf(err))}\n`);
+          return -1;
+        }
+      }
+    }
+  }
+
+  private async list(e: CommandEntry): Promise<void> {
+    if (e.options.has(Opt.CONNECTION)) this.listConn(e.format);
+    else if (e.options.has(Opt.SERVICE)) await this.listService(e, e.format);
+    else if (e.options.has(Opt.TIMEOUT)) await this.listTimeout();
+    else if (e.options.has(Opt.DAEMON)) await this.listDaemon();
+    else await this.listAll(e.format);
+  }
+
+  /**
+   * restore_table(): every line of stdin as a command. Kernel operations go out in pipelined batches (the
+   * kernel applies them in order, as ipvsadm's one-by-one requests would be); a batch is flushed before anything
+   * else is printed or run, so messages and listings keep ipvsadm's order. The status is the last line's.
+   */
+  private async restore(argv: readonly string[], readingStdin: boolean): Promise<number> {
+    if (readingStdin) tryhelp(argv[0]);
+    const lines = readRestoreLines(await this.d.readStdin());
+    const max = this.d.batchSize ?? 1024;
+    let result = 0;
+    let batch: Array<{ op: BatchOp; func: IpvsFunc }> = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const b = batch;
+      batch = [];
+      const res = await this.client.applyBatch(b.map((x) => x.op));
+      res.forEach((r, i) => {
+        if (!r.ok) this.d.stderr(`${ipvsStrerror(b[i].func, errnoOf(r.error))}\n`);
+      });
+      const last = res[res.length - 1];
+      result = last.ok ? 0 : -1;
+    };
+    try {
+      for (const line of lines) {
+        const lineArgv = [argv[0], ...line.args];
+        let e: CommandEntry | string;
+        try {
+          e = this.parse(lineArgv);
+        } catch (err) {
+          await flush();
+          throw err;
+        }
+        if (typeof e !== 'string' && e.cmd !== Cmd.LIST && e.cmd !== Cmd.SAVE && e.cmd !== Cmd.RESTORE) {
+          batch.push(entryToOp(e));
+          if (batch.length >= max) await flush();
+          continue;
+        }
+        await flush();
+        if (typeof e === 'string') {
+          this.d.stderr(e);
+          result = -1;
+        } else if (e.cmd === Cmd.RESTORE) tryhelp(argv[0]);
+        else {
+          if (e.cmd === Cmd.LIST) await this.list(e);
+          else await this.listAll(e.format | Fmt.RULE);
+          result = 0;
+        }
+      }
+      await flush();
+    } catch (err) {
+      if (err instanceof LvsadmExit) await flush().catch(() => undefined);
+      throw err;
+    }
+    return result;
+  }
+}
+
+/** ipvs_init() with ipvsadm's modprobe retry; the client and GET_INFO's answer, or the exit ipvsadm makes. */
+async function init(d: LvsadmDeps): Promise<Session> {
+  const attempt = async (): Promise<Session | number> => {
+    let client: IpvsClient;
+    try {
+      client = await d.openClient();
+    } catch (e) {
+      // libipvs falls back to a raw socket and IP_VS_SO_GET_INFO when the IPVS family is missing: that socket
+      // needs CAP_NET_RAW (EPERM without it) and the sockopt then fails with ENOPROTOOPT.
+      const code = (e as { code?: string }).code;
+      if (code === 'ENOENT' || code === 'EPROTONOSUPPORT') return d.uid === 0 ? ENOPROTOOPT : EPERM;
+      return errnoOf(e);
+    }
+    try {
+      const info = await client.info();
+      return new Session(d, client, info);
+    } catch (e) {
+      await client.close().catch(() => undefined);
+      return errnoOf(e);
+    }
+  };
+  let r = await attempt();
+  if (typeof r === 'number') {
+    d.modprobe();
+    r = await attempt();
+  }
+  if (typeof r === 'number') {
+    throw new LvsadmExit(
+      ExitCode.USAGE,
+      `Can't initialize ipvs: ${ipvsStrerror('init', r)}\nAre you sure that IP Virtual Server is built in the kernel or as module?\n`,
+      '',
+      'init',
+    );
+  }
+  return r;
+}
+
+/** lvsadm's main(argv): argv[0] is the program name as invoked. Resolves with the exit status. */
+export async function main(argv: readonly string[], d: LvsadmDeps): Promise<number> {
+  let s: Session | undefined;
+  try {
+    s = await init(d);
+    d.stderr(versionWarning(s.info.versionCode));
+    if (argv.length === 1) {
+      await s.listAll(Fmt.NONE);
+      return 0;
+    }
+    const result = await s.processOptions(argv, false);
+    return result & 0xff;
+  } catch (e) {
+    if (e instanceof LvsadmExit) {
+      if (e.stdout) d.stdout(e.stdout);
+      if (e.stderr) d.stderr(e.stderr);
+      return e.status;
+    }
+    throw e;
+  } finally {
+    await s?.client.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,77 @@
+// ipvsadm -R input: config_stream_read() of ipvsadm 1.31 (config_stream.c) over the whole of stdin. Each line is
+// split at spaces, tabs and CRs into at most 4096-byte tokens; every token "ipvsadm" is dropped; there are no
+// comments (its '#' test looks at the delimiter, never at a token, so "# x" is passed on as arguments).
+// A whitespace-only last line without a newline ends the input, as EOF inside its whitespace skip does.
+
+export const MAX_LINE_LENGTH = 4096;
+
+export interface RestoreLine {
+  /** 1-based line number of the line's first token */
+  lineNo: number;
+  /** tokens after argv[0] */
+  args: string[];
+}
+
+const isDelim = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+
+/** Splits stdin into the argument vectors ipvsadm processes (lines with no token are left out). */
+export function readRestoreLines(text: string): RestoreLine[] {
+  const out: RestoreLine[] = [];
+  let i = 0;
+  let line = 1;
+  const n = text.length;
+  for (;;) {
+    // One config_stream_read() call.
+    const args: string[] = [];
+    const startLine = line;
+    let ntoken = 0;
+    let ended: 'line' | 'eof' | 'null' = 'eof';
+    while (i < n) {
+      if (isDelim(text[i])) {
+        // %[^ \t\n\r] matched nothing: skip blanks up to a newline (which ends the line).
+        let stop = false;
+        while (!stop) {
+          if (i >= n) {
+            ended = 'null';
+            stop = true;
+            break;
+          }
+          const c = text[i++];
+          if (c === '\n') {
+            line++;
+            ended = 'line';
+            stop = true;
+          } else if (c === '\t' || c === '\r' || c === ' ') continue;
+          else {
+            i--;
+            break;
+          }
+        }
+        if (ended !== 'eof') break;
+        continue;
+      }
+      let j = i;
+      while (j < n && !isDelim(text[j]) && j - i < MAX_LINE_LENGTH) j++;
+      const token = text.slice(i, j);
+      i = j;
+      let tail = '';
+      if (i < n && isDelim(text[i])) tail = text[i++];
+      if (token !== 'ipvsadm') {
+        ntoken++;
+        args.push(token);
+      }
+      if (tail === '\n') {
+        line++;
+        ended = 'line';
+        break;
+      }
+    }
+    if (ended === 'null') break;
+    if (ended === 'eof') {
+      if (ntoken > 0) out.push({ lineNo: startLine, args });
+      break;
+    }
+    if (args.length > 0) out.push({ lineNo: startLine, args });
+  }
+  return out;
+}
