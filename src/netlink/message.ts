@@ -246,20 +246,25 @@ export class AttrWriter {
     this.buf[p] = v & 0xff;
     return this;
   }
+  // header() may grow (replace) this.buf: take the offset first, then the buffer.
   u16(type: number, v: number): this {
-    w16(this.buf, v, this.header(type, 2));
+    const p = this.header(type, 2);
+    w16(this.buf, v, p);
     return this;
   }
   be16(type: number, v: number): this {
-    this.buf.writeUInt16BE(v, this.header(type, 2));
+    const p = this.header(type, 2);
+    this.buf.writeUInt16BE(v, p);
     return this;
   }
   u32(type: number, v: number): this {
-    w32(this.buf, v, this.header(type, 4));
+    const p = this.header(type, 4);
+    w32(this.buf, v, p);
     return this;
   }
   be32(type: number, v: number): this {
-    this.buf.writeUInt32BE(v >>> 0, this.header(type, 4));
+    const p = this.header(type, 4);
+    this.buf.writeUInt32BE(v >>> 0, p);
     return this;
   }
   u64(type: number, v: bigint): this {

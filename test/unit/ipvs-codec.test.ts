@@ -257,7 +257,8 @@ t.test('addresses: canonical text', async (t) => {
   t.equal(canonicalAddress('::ffff:10.0.0.1'), '::ffff:10.0.0.1');
   t.equal(canonicalAddress('2001:db8:0:1:0:0:1:1'), '2001:db8:0:1::1:1');
   t.equal(canonicalAddress('::'), '::');
-  t.equal(canonicalAddress('fe80::1:0:0:0'), 'fe80:0:0:1::');
+  t.equal(canonicalAddress('fe80::1:0:0:0'), 'fe80::1:0:0:0', 'equal runs: the first is compressed');
+  t.equal(canonicalAddress('fe80:0:0:1:0:0:0:0'), 'fe80:0:0:1::', 'the longest run is compressed');
   fc.assert(
     fc.property(fc.ipV6(), (a) => {
       const c = canonicalAddress(a);
