@@ -663,7 +663,8 @@ function finishVrrp(st: State): void {
     }
     return true;
   });
-  for (const s of cfg.vrrpScripts) if (!scriptsUsed.has(s.name)) warn(ctx, Code.UNUSED, `Warning - script ${s.name} is not used`, s.loc);
+  // vrrp.c vrrp_complete_init reports this when the VRRP process starts, not under keepalived -t: info here.
+  for (const s of cfg.vrrpScripts) if (!scriptsUsed.has(s.name)) info(ctx, 'I_UNUSED', `script ${s.name} is not used by any vrrp_instance or vrrp_sync_group`, s.loc);
 }
 
 function finishVirtualServers(st: State): void {

@@ -51,7 +51,7 @@ const ROWS: Row[] = [
   ['E_BAD_VALUE', vsConf({ checker: 'HTTP_GET', chk: 'url {\npath /\nstatus_code 200-299,700\n}' }), /^status_code is 700; should be a code or range within 100-599/, 12, 13],
   ['E_BAD_VALUE', vsConf({ checker: 'HTTP_GET', chk: 'url {\npath /\ndigest 1234\n}' }), /^digest is 1234; should be 32 hex digits/, 12, 8],
   ['E_BAD_VALUE', vsConf({ checker: 'DNS_CHECK', chk: 'type SRV' }), /^DNS_CHECK type is SRV; should be A, NS, CNAME/, 10, 6],
-  ['E_BAD_VALUE', vsConf({ checker: 'UDP_CHECK', chk: 'payload 0g' }), /^payload is 0g; should be pairs of hex digits/, 10, 9],
+  ['E_BAD_VALUE', vsConf({ checker: 'UDP_CHECK', chk: 'payload 0g' }), /^payload is 0g; should be hex bytes/, 10, 9],
   ['E_BAD_VALUE', vsConf({ addr: '10.0.0.1 99999' }), /^virtual server port is 99999; should be 1-65535 \(block skipped\)$/, 2, 25],
   ['E_BAD_VALUE', vsConf({ addr: '10.0.0.256 80' }), /^virtual server address is 10.0.0.256; should be an IPv4 or IPv6 address/, 2, 16],
   ['E_BAD_VALUE', 'virtual_server_group G {\n  10.0.0.5-3 80\n}\n', /^\(G\) address range is 10.0.0.5-3; should be a range end greater than the start/, 2, 3],
@@ -110,8 +110,6 @@ const ROWS: Row[] = [
   ['W_DEPRECATED', vrrpConf('virtual_routes {\n10.1.0.0/16 gw 10.0.0.1 dev eth0\n}'), /^"gw" for routes is deprecated; use "via"$/, 6, 13],
   // W_UNEXPECTED_BLOCK
   ['W_UNEXPECTED_BLOCK', vrrpConf('priority 100 {\n}'), /^priority does not take a \{ \.\.\. \} block/, 5, 1],
-  // W_UNUSED
-  ['W_UNUSED', SCRIPT + vrrpConf(), /^Warning - script chk is not used$/, 1, 1],
   // W_CONFLICT: keepalived drops one of two incompatible settings
   ['W_CONFLICT', vrrpConf('priority 255\nnopreempt'), /^\(VI_1\) nopreempt is incompatible with priority 255; resetting nopreempt$/, 2, 1],
   ['W_CONFLICT', vrrpConf('version 3\nauthentication {\nauth_type PASS\nauth_pass x\n}'), /^\(VI_1\) VRRP version 3 does not support authentication\. Ignoring\.$/, 6, 1],
@@ -145,6 +143,11 @@ for (const [code, conf, msg, line, col] of ROWS) {
 t.test('every code is exercised and codes follow severity', async (t) => {
   const used = new Set(ROWS.map((r) => r[0]));
   for (const c of Object.values(Code)) if (c !== Code.BLOCK_EXPECTED || used.has(c)) t.ok(used.has(c), `${c} has a row`);
+});
+
+t.test('info: unused vrrp_script, script security', async (t) => {
+  const { diagnostics } = build(SCRIPT + vrrpConf());
+  t.same(diagnostics.map((d) => [d.severity, d.code, d.loc?.line]), [['info', 'I_UNUSED', 1], ['info', 'I_SECURITY_SCRIPTS', 2]]);
 });
 
 t.test('no diagnostic without a location', async (t) => {

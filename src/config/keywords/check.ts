@@ -429,6 +429,41 @@ export const DNS_KEYWORDS: KeywordTable<Draft> = [
   },
 ];
 
+/**
+ * lib/parser.c read_hex_str(): hex digits, two per byte; blanks separate bytes (so "a b" is 0a 0b); for a
+ * reply, x/X is a wildcard nibble (mask 0). Returns undefined where keepalived gives 0 bytes (invalid).
+ */
+export function readHexStr(text: string, wildcard: boolean): { data: string; mask: string } | undefined {
+  const hex = (c: string | undefined): number => {
+    if (c === undefined) return -1;
+    if (/[0-9a-fA-F]/.test(c)) return parseInt(c, 16);
+    if (wildcard && (c === 'x' || c === 'X')) return -2;
+    return -1;
+  };
+  let data = '';
+  let mask = '';
+  let i = 0;
+  while (true) {
+    while (text[i] === ' ' || text[i] === '\t') i++;
+    if (i >= text.length) break;
+    let v = hex(text[i++]);
+    if (v === -1) return undefined;
+    let m = v === -2 ? 0 : 0xf;
+    if (v === -2) v = 0;
+    if (i < text.length && text[i] !== ' ' && text[i] !== '\t') {
+      let w = hex(text[i++]);
+      if (w === -1) return undefined;
+      const wm = w === -2 ? 0 : 0xf;
+      if (w === -2) w = 0;
+      v = (v << 4) | w;
+      m = (m << 4) | wm;
+    }
+    data += v.toString(16).padStart(2, '0');
+    mask += m.toString(16).padStart(2, '0');
+  }
+  return data ? { data, mask } : undefined;
+}
+
 function hexField(field: string, maskField?: string) {
   return (ctx: Ctx, node: ConfNode, d: Draft): void => {
     if (maskField) d.requireReply = true;
@@ -436,30 +471,13 @@ function hexField(field: string, maskField?: string) {
       if (!maskField) err(ctx, Code.MISSING_VALUE, 'UDP_CHECK payload has no value; should be hex bytes', node.loc);
       return;
     }
-    // read_hex_str: hex digits, optional spaces; for replies '?'/'x' nibbles are wildcards (mask)
-    const text = node.args.map((a) => a.text).join('');
-    const re = maskField ? /^([0-9a-fA-F?xX]{2})+$/ : /^([0-9a-fA-F]{2})+$/;
-    if (!re.test(text)) {
-      badValue(ctx, node.keyword, node.args[0]!, maskField ? 'pairs of hex digits (? or x for any nibble)' : 'pairs of hex digits');
+    const r = readHexStr(node.args.map((a) => a.text).join(' '), !!maskField);
+    if (!r) {
+      badValue(ctx, node.keyword, node.args[0]!, maskField ? 'hex bytes (x for any nibble)' : 'hex bytes');
       return;
     }
-    if (!maskField) {
-      d[field] = text.toLowerCase();
-      return;
-    }
-    let data = '';
-    let mask = '';
-    for (const ch of text) {
-      if (ch === '?' || ch === 'x' || ch === 'X') {
-        data += '0';
-        mask += '0';
-      } else {
-        data += ch.toLowerCase();
-        mask += 'f';
-      }
-    }
-    d[field] = data;
-    d[maskField] = mask;
+    d[field] = r.data;
+    if (maskField && /[^f]/.test(r.mask)) d[maskField] = r.mask;
   };
 }
 

@@ -24,7 +24,6 @@ export enum Code {
   IGNORED = 'W_IGNORED',
   DEPRECATED = 'W_DEPRECATED',
   UNEXPECTED_BLOCK = 'W_UNEXPECTED_BLOCK',
-  UNUSED = 'W_UNUSED',
 }
 
 /** Builder state shared by all handlers: diagnostics out, plus cross-reference bookkeeping. */
