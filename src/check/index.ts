@@ -12,7 +12,7 @@ export { checkHttp, statusAccepted, hostHeader, sniName } from './http';
 export { checkUdp, parseHex, replyMatches } from './udp';
 export { checkDns, formatQuery, parseMessage, encodeName, decodeName, dnsTypeFromName, DnsType } from './dns';
 export { checkSmtp, SMTP_DEFAULT_HELO } from './smtp';
-export { checkMisc, parseMiscPath, splitQuotedEscaped, setMiscConcurrency } from './misc';
+export { checkMisc, miscArgv, parseMiscPath, targetArgv, splitQuotedEscaped, setMiscConcurrency } from './misc';
 export { checkFile, probeFile, readTrackedFile, fileStatus, watchTrackedFile } from './file';
 export { checkPing } from './ping';
 export { IcmpSockets, sharedIcmp } from './icmp-socket';

@@ -67,16 +67,27 @@ export function splitQuotedEscaped(src: string): string[] {
   return words;
 }
 
+/** argv from misc_path's first argument (notify.c set_script_params_array splits it with quotes and escapes). */
+export function miscArgv(miscPath: string): string[] {
+  const argv = splitQuotedEscaped(miscPath);
+  if (argv.length === 0 || argv[0] === '') throw new CheckError('EMISCPATH', 'misc_path is empty; should name a script', {});
+  return argv;
+}
+
 /**
- * misc_path's argument as keepalived reads it (check_misc.c misc_path_handler + notify.c set_script_params_array): the
- * line is split once, and only its FIRST word (so quote the whole command when it has arguments) is split again into argv.
+ * argv from everything after the misc_path keyword as written on the line (check_misc.c misc_path_handler): the
+ * line is split once and only its FIRST word (so quote the whole command when it has arguments) becomes argv.
  */
 export function parseMiscPath(rest: string): string[] {
   const first = splitQuotedEscaped(rest)[0];
   if (first === undefined) throw new CheckError('EMISCPATH', 'misc_path is empty; should name a script', {});
-  const argv = splitQuotedEscaped(first);
-  if (argv.length === 0) throw new CheckError('EMISCPATH', 'misc_path is empty; should name a script', {});
-  return argv;
+  return miscArgv(first);
+}
+
+/** The argv a MISC_CHECK target runs. */
+export function targetArgv(m: { miscPath: string; argv?: string[] }): string[] {
+  if (m.argv && m.argv.length > 0) return m.argv;
+  return miscArgv(m.miscPath);
 }
 
 /** Counting semaphore bounding concurrent scripts. */
@@ -135,7 +146,7 @@ export async function checkMisc(target: TargetOf<CheckerKind.Misc>, signal: Abor
   const m = target.misc;
   let argv: string[];
   try {
-    argv = parseMiscPath(m.miscPath);
+    argv = targetArgv(m);
   } catch (e) {
     return failResult((e as Error).message, started);
   }

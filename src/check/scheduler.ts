@@ -12,7 +12,7 @@ import {
   targetLabel,
 } from './types';
 import { CheckerState, initialState, retryStyle, RetryStyle, step, Transition } from './policy';
-import { parseMiscPath } from './misc';
+import { targetArgv } from './misc';
 
 /** Injected time source: milliseconds, monotonic. */
 export interface Clock {
@@ -617,7 +617,7 @@ function jobLabel(t: CheckTarget): string {
   if (t.kind !== CheckerKind.Misc) return targetLabel(t);
   let script = t.misc.miscPath;
   try {
-    script = parseMiscPath(t.misc.miscPath)[0]!;
+    script = targetArgv(t.misc)[0]!;
   } catch {
     /* reported when it runs */
   }

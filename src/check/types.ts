@@ -122,10 +122,13 @@ export interface SmtpCheckOptions {
 
 export interface MiscCheckOptions {
   /**
-   * misc_path: everything after the keyword as written in the configuration. As in keepalived only its first word
-   * (quote the whole command when it has arguments) is split into argv (misc.ts parseMiscPath).
+   * misc_path's first argument with its quotes removed, e.g. `/usr/local/bin/script.sh arg1 arg2` from
+   * `misc_path "/usr/local/bin/script.sh arg1 arg2"`. keepalived splits it again into argv (quotes and escapes
+   * allowed inside; misc.ts miscArgv). Further unquoted words on the line are ignored by keepalived.
    */
   miscPath: string;
+  /** argv given directly (overrides miscPath when present). */
+  argv?: string[];
   /** misc_timeout in ms; default: delay_loop. */
   miscTimeoutMs?: number;
   /** misc_dynamic: exit 2..255 sets weight to code-2. */

@@ -6,7 +6,7 @@ import { CheckerKind, CheckTarget } from './types';
 import { parseDigest } from './digest';
 import { parseHex } from './udp';
 import { encodeName } from './dns';
-import { parseMiscPath } from './misc';
+import { targetArgv } from './misc';
 import { HTTP_STATUS_CODE_MAX, HTTP_STATUS_CODE_MIN } from './http';
 
 export interface TargetIssue {
@@ -78,7 +78,7 @@ export function validateTarget(t: CheckTarget): TargetIssue[] {
       break;
     case CheckerKind.Misc:
       try {
-        parseMiscPath(t.misc.miscPath);
+        targetArgv(t.misc);
       } catch (e) {
         err('EMISCPATH', (e as Error).message);
       }

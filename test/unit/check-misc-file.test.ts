@@ -4,14 +4,14 @@ import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkMisc, judgeExit, parseMiscPath, splitQuotedEscaped } from '../../src/check/misc';
+import { checkMisc, judgeExit, miscArgv, parseMiscPath, splitQuotedEscaped, targetArgv } from '../../src/check/misc';
 import { checkFile, fileStatus, probeFile, readTrackedFile, strtol0, watchTrackedFile } from '../../src/check/file';
 import { CheckerKind, makeTiming, MiscCheckOptions, TargetOf } from '../../src/check/types';
 import { CheckScheduler } from '../../src/check/scheduler';
 import { RealServerAggregator } from '../../src/check/aggregate';
 
 const FIX = path.join(__dirname, '../fixtures/check');
-const q = (s: string) => `"${s}"`;
+const q = (s: string) => s;
 function miscT(misc: MiscCheckOptions): TargetOf<CheckerKind.Misc> {
   return { kind: CheckerKind.Misc, misc, timing: makeTiming(CheckerKind.Misc) };
 }
@@ -32,6 +32,9 @@ t.test('misc_path parsing as keepalived (quoted/escaped, first word only)', asyn
   t.same(parseMiscPath('"/bin/check arg1 \'arg 2\'"'), ['/bin/check', 'arg1', 'arg 2']);
   t.same(parseMiscPath('/bin/check ignored'), ['/bin/check'], 'unquoted extra words are not arguments');
   t.throws(() => parseMiscPath(''), { code: 'EMISCPATH' });
+  t.same(miscArgv(`/usr/local/bin/script.sh arg1 "arg 2"`), ['/usr/local/bin/script.sh', 'arg1', 'arg 2']);
+  t.same(targetArgv({ miscPath: 'ignored', argv: ['/bin/x', 'y z'] }), ['/bin/x', 'y z']);
+  t.throws(() => miscArgv('  '), { code: 'EMISCPATH' });
   t.throws(() => splitQuotedEscaped('"open'), { code: 'EQUOTE' });
   t.same(judgeExit(0, null, false, false), { ok: true, message: 'succeeded' });
   t.equal(judgeExit(5, null, false, false).ok, false, 'non-dynamic: any non-zero fails');

@@ -1,6 +1,6 @@
 // PING_CHECK: ICMP codec, the shared raw sockets on loopback (IPv4 and IPv6), and the ping-binary fallback.
 import t from 'tap';
-import { echoPayload, formatEcho, inetChecksum, parseIcmp, IcmpSockets, Icmp6Type, IcmpType } from '../../src/check/icmp-socket';
+import { echoPayload, formatEcho, inetChecksum, parseIcmp, IcmpSockets, Icmp6Type, IcmpType, sharedIcmp } from '../../src/check/icmp-socket';
 import { checkPing, forcePingFallback } from '../../src/check/ping';
 import { CheckerKind, makeTiming, TargetOf } from '../../src/check/types';
 
@@ -48,6 +48,7 @@ t.test('shared raw sockets on loopback', { skip: root ? false : 'raw sockets nee
   t.ok(rs.every((r) => r.ok), JSON.stringify(rs.filter((r) => !r.ok)));
   const r = await checkPing(pingT('127.0.0.1'), AbortSignal.timeout(2000));
   t.equal(r.ok, true, r.message);
+  sharedIcmp().close();
 });
 
 t.test('ping binary fallback', async (t) => {

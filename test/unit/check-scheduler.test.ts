@@ -312,7 +312,7 @@ t.test('MISC_CHECK: next run measured from the start; misc_dynamic weight and ag
   agg.addRealServer('rs1', 5);
   s.add('m', {
     kind: CheckerKind.Misc,
-    misc: { miscPath: '"/bin/check --flag"', miscDynamic: true },
+    misc: { miscPath: '/bin/check --flag', miscDynamic: true },
     vsLabel: '[10.1.1.1]:tcp:80',
     timing: makeTiming(CheckerKind.Misc, { delayLoopMs: 2000, warmupMs: 0 }),
   });

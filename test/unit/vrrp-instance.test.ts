@@ -243,3 +243,22 @@ t.test('fault and priority changes through the instance API', async (tt) => {
   b.port.emit('advert', { msg: Buffer.alloc(0), rx: { src: '10.0.0.2', dst: '224.0.0.18', ttl: 255 } });
   tt.equal(a.inst.counters.advertRcvd, before);
 });
+
+t.test('host timers that fire early are re-armed, not lost', async (tt) => {
+  class EarlyClock extends VirtualClock {
+    override set(fn: () => void, ms: number): unknown {
+      return super.set(fn, Math.max(0, ms - 5)); // every timer fires 5 ms early
+    }
+  }
+  const seg = new Segment(new EarlyClock());
+  const a = router(seg, '10.0.0.1', { priority: 150 });
+  a.inst.start();
+  // Master_Down_Interval for 150: 3414.062 ms; an early expiry must not make it master before that
+  seg.clock.advance(3405);
+  tt.equal(a.inst.state.state, VrrpState.Backup);
+  seg.clock.advance(20);
+  tt.equal(a.inst.state.state, VrrpState.Master);
+  seg.clock.advance(10_000);
+  tt.equal(a.inst.counters.advertSent, 11, 'one advert per second, none lost');
+  a.inst.stop();
+});
