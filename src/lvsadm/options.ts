@@ -543,7 +543,8 @@ export function parseOptions(argv: readonly string[], pc: ParseContext, usage: (
         break;
       case ch('w'):
         setOption(e, Opt.WEIGHT);
-        if ((e.dest.weight = stringToNumber(optarg!, 0, 65535)) === -1) fail('illegal-weight', 'illegal weight specified');
+        // Debian's ipvsadm 1:1.31-1 carries "enhance weight parameter to INT_MAX" (#814348); upstream allows 65535.
+        if ((e.dest.weight = stringToNumber(optarg!, 0, INT_MAX)) === -1) fail('illegal-weight', 'illegal weight specified');
         break;
       case ch('x'):
         setOption(e, Opt.UTHRESHOLD);
