@@ -14,7 +14,7 @@ export const MAX_INCLUDE_DEPTH = 64;
 /** Lines a configuration may expand to (generators, multiline definitions) before we call it runaway. */
 export const MAX_LINES = 20_000_000;
 /** Lines all ~SEQ/~LST generators together may produce. */
-export const MAX_GENERATED = 10_000_000;
+export const MAX_GENERATED = 5_000_000;
 /** Re-examinations of one line after substitution (the do { } while (recheck) of read_line()). */
 const MAX_RECHECK = 1000;
 
@@ -174,7 +174,7 @@ export class Preprocessor {
         return false;
       }
     }
-    frame.paths = g.paths;
+    frame.paths = g.paths.map((x) => path.posix.normalize(x));
     if (!this.openNext(frame, loc, generated)) {
       this.stack.pop();
       return false;
@@ -328,9 +328,12 @@ export class Preprocessor {
       this.diag('error', 'E_BAD_GENERATOR', r.error, loc);
       return;
     }
-    const n = remaining(r.gen);
+    // lines this generator will produce, times how often the enclosing generators will produce it again
+    let n = remaining(r.gen);
+    for (const g of this.gens) n *= 1 + remaining(g);
     if (n > MAX_GENERATED) {
-      this.diag('error', 'E_GENERATOR_LIMIT', `'${buf.text}' would produce ${n} lines; should be at most ${MAX_GENERATED} - ignoring`, loc);
+      this.diag('error', 'E_GENERATOR_LIMIT', `'${buf.text}' would produce ${n} lines; should be at most ${MAX_GENERATED} - ignoring it${this.gens.length ? ' and the generators it is nested in' : ''}`, loc);
+      this.gens.length = 0;
       return;
     }
     this.gens.push(r.gen);
@@ -341,6 +344,8 @@ export class Preprocessor {
       this.once('W_UNDEFINED_PARAM', at, 'warning', `parameter '${name}' is not defined; keepalived leaves '$${name}' in the line as it is`);
     } else if (reason === 'multiline-not-last') {
       this.once('W_MULTILINE_PARAM_MIDLINE', at, 'warning', `multiline parameter '${name}' is only substituted when it is the last thing on the line; left as it is`);
+    } else if (reason === 'bad-end' && this.defs.has(name)) {
+      this.once('W_PARAM_NOT_SUBSTITUTED', at, 'warning', `'$${name}' is followed by a character other than blank, ',', ')' or the line end, so keepalived does not substitute it; should be \${${name}}`);
     } else if (reason === 'params' && this.defs.has(name)) {
       this.once('W_PARAM_ARGS', at, 'warning', `parameter '${name}' takes no arguments; left as it is`);
     }
