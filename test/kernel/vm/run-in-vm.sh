@@ -11,6 +11,7 @@
 #   --mem MB        guest memory (default 1024)
 #   --smp N         guest CPUs (default $LVSK_VM_SMP, else 1: under TCG on a busy host one vCPU is 2-3x faster than two)
 #   --verbose       copy the boot console to stderr  --quiet   no timing line on stderr
+#   --append ARGS   extra kernel command-line arguments (also $LVSK_VM_APPEND)
 #   --timing FILE   write "kernel=... boot_s=... command_s=... total_s=... status=..." to FILE after the run
 # Exit status: COMMAND's status; 124 timeout; 125 the VM failed (boot, mounts); 2 usage; 3 missing packages or kernel.
 # Inside the VM: / is the host root read-only, /tmp /run /dev/shm are tmpfs, HOME=/tmp/home, LVSK_VM=1, lo is up,
@@ -21,9 +22,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 cache=${LVSK_VM_CACHE:-/var/tmp/lvskeeper-vm}
 timeout_s=600 mem=1024 smp=${LVSK_VM_SMP:-1} verbose=0 quiet=0 cwd=$repo kver=${LVSK_VM_KERNEL:-}
-shares=() envs=() timing=
+shares=() envs=() timing= append=${LVSK_VM_APPEND:-}
 
-usage() { sed -n '4,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { awk 'NR >= 4 && !/^#/ { exit } NR >= 4 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}" >&2; exit "${1:-2}"; }
 need_arg() { [ $# -ge 2 ] && [ -n "$2" ] || { echo "run-in-vm: $1 needs a value" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,9 +38,10 @@ while [ $# -gt 0 ]; do
     --verbose) verbose=1; shift ;;
     --quiet) quiet=1; shift ;;
     --timing) need_arg "$@"; timing=$2; shift 2 ;;
-    -h|--help) usage ;;
+    --append) need_arg "$@"; append="${append:+$append }$2"; shift 2 ;;
+    -h|--help) usage 0 ;;
     --) shift; break ;;
-    *) echo "run-in-vm: unknown option $1; should be one of --timeout --share --env --cwd --kernel --mem --smp --verbose --quiet --timing, then -- COMMAND" >&2; exit 2 ;;
+    *) echo "run-in-vm: unknown option $1; should be one of --timeout --share --env --cwd --kernel --mem --smp --verbose --quiet --timing --append, then -- COMMAND" >&2; exit 2 ;;
   esac
 done
 [ $# -gt 0 ] || { echo "run-in-vm: no COMMAND; usage: run-in-vm.sh [options] -- COMMAND [ARG...]" >&2; exit 2; }
@@ -92,11 +94,13 @@ echo "$marker" >"$run/marker"
 } >"$run/env"
 { printf 'exec'; printf ' %q' "$@"; printf '\n'; } >"$run/cmd"
 
+# clocksource=hpet: under TCG on a loaded host the TSC calibration can be off, and the guest clock then runs fast;
+# the HPET is driven by the host clock (reads cost the same as TSC reads under emulation).
 qemu_args=(
   -accel tcg,thread=multi -cpu max -m "$mem" -smp "$smp"
   -nographic -nodefaults -serial stdio -no-reboot -msg timestamp=off
   -kernel "$kernel" -initrd "$initrd"
-  -append "console=ttyS0 quiet panic=-1 lvsk.init=$here/guest-init.sh lvsk.run=$run"
+  -append "console=ttyS0 quiet panic=-1 clocksource=hpet ${append:+$append }lvsk.init=$here/guest-init.sh lvsk.run=$run"
   -fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap"
   -device "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot"
   -pidfile "$run/qemu.pid"
