@@ -138,7 +138,7 @@ export interface IpvsMessage {
 }
 
 export interface FormatOptions {
-  /** Set NLA_F_NESTED on nested attributes (libnl's nla_nest_start does not in ipvsadm 1.31's build). */
+  /** Set NLA_F_NESTED on nested attributes (default true: ipvsadm 1.31 with libnl 3.7 does; the kernel's replies do not). */
   nestedFlag?: boolean;
   /** genl header version (default IPVS_GENL_VERSION) */
   version?: number;
@@ -226,7 +226,7 @@ export function formatAttrsWithHeadroom(m: IpvsMessage, headroom: number, opts: 
 }
 
 function writeAttrs(m: IpvsMessage, opts: FormatOptions, w: AttrWriter): AttrWriter {
-  const nf = opts.nestedFlag ?? false;
+  const nf = opts.nestedFlag ?? true;
   if (m.cmd === IpvsCmd.SET_INFO && m.info) {
     if (m.info.version !== undefined) w.u32(InfoAttr.VERSION, m.info.version);
     if (m.info.connTabSize !== undefined) w.u32(InfoAttr.CONN_TAB_SIZE, m.info.connTabSize);
@@ -391,6 +391,22 @@ export function serviceAttrs(key: ServiceKey, cfg: ServiceConfig): SvcAttrs {
   return s;
 }
 
+/**
+ * A service named as ipvsadm 1.31 names it in commands that only identify it (delete, zero, destination
+ * commands, single get): the identity plus an empty scheduler, flags 0 with a full mask, timeout 0 and a
+ * netmask. The kernel reads only the identity there (ip_vs_genl_parse_service with full_entry false);
+ * sending what ipvsadm sends keeps our requests byte-identical to its (test/fixtures/ipvs-golden).
+ */
+export function serviceRefAttrs(key: ServiceKey, netmask: number): SvcAttrs {
+  const s = serviceKeyAttrs(key);
+  s.schedName = '';
+  s.flags = { flags: 0, mask: 0xffffffff };
+  s.timeout = 0;
+  s.netmask = netmaskToWire(key.family, netmask);
+  return s;
+}
+const defaultNetmask = (k: ServiceKey) => (k.family === AddressFamily.INET6 ? 128 : 0xffffffff);
+
 export function destKeyAttrs(key: DestinationKey): DestAttrs {
   return { addrFamily: familyOf(key.address), addr: inetAddrUnion(key.address), port: key.port };
 }
@@ -423,23 +439,27 @@ export function daemonAttrs(cfg: DaemonConfig): DaemonAttrs {
   return d;
 }
 
-/** Request builders, one per operation. */
+const DEL_DEST_DEFAULTS: DestinationConfig = { forward: 3, weight: 1, upperThreshold: 0, lowerThreshold: 0, tunnelType: 0, tunnelPort: 0, tunnelFlags: 0 };
+
+/** Request builders, one per operation; attributes and their order as ipvsadm 1.31 sends them. */
 export const req = {
   getInfo: (): IpvsMessage => ({ cmd: IpvsCmd.GET_INFO }),
   flush: (): IpvsMessage => ({ cmd: IpvsCmd.FLUSH }),
   newService: (k: ServiceKey, c: ServiceConfig): IpvsMessage => ({ cmd: IpvsCmd.NEW_SERVICE, service: serviceAttrs(k, c) }),
   setService: (k: ServiceKey, c: ServiceConfig): IpvsMessage => ({ cmd: IpvsCmd.SET_SERVICE, service: serviceAttrs(k, c) }),
-  delService: (k: ServiceKey): IpvsMessage => ({ cmd: IpvsCmd.DEL_SERVICE, service: serviceKeyAttrs(k) }),
-  getService: (k: ServiceKey): IpvsMessage => ({ cmd: IpvsCmd.GET_SERVICE, service: serviceKeyAttrs(k) }),
+  delService: (k: ServiceKey): IpvsMessage => ({ cmd: IpvsCmd.DEL_SERVICE, service: serviceRefAttrs(k, defaultNetmask(k)) }),
+  getService: (k: ServiceKey): IpvsMessage => ({ cmd: IpvsCmd.GET_SERVICE, service: serviceRefAttrs(k, 0) }),
   /** with NLM_F_DUMP */
   dumpServices: (): IpvsMessage => ({ cmd: IpvsCmd.GET_SERVICE }),
-  newDest: (s: ServiceKey, k: DestinationKey, c: DestinationConfig): IpvsMessage => ({ cmd: IpvsCmd.NEW_DEST, service: serviceKeyAttrs(s), dest: destAttrs(k, c) }),
-  setDest: (s: ServiceKey, k: DestinationKey, c: DestinationConfig): IpvsMessage => ({ cmd: IpvsCmd.SET_DEST, service: serviceKeyAttrs(s), dest: destAttrs(k, c) }),
-  delDest: (s: ServiceKey, k: DestinationKey): IpvsMessage => ({ cmd: IpvsCmd.DEL_DEST, service: serviceKeyAttrs(s), dest: destKeyAttrs(k) }),
+  newDest: (s: ServiceKey, k: DestinationKey, c: DestinationConfig): IpvsMessage => ({ cmd: IpvsCmd.NEW_DEST, service: serviceRefAttrs(s, defaultNetmask(s)), dest: destAttrs(k, c) }),
+  setDest: (s: ServiceKey, k: DestinationKey, c: DestinationConfig): IpvsMessage => ({ cmd: IpvsCmd.SET_DEST, service: serviceRefAttrs(s, defaultNetmask(s)), dest: destAttrs(k, c) }),
+  /** ipvsadm sends a full destination with defaults (weight 1, DR) when deleting; the kernel reads ADDR and PORT */
+  delDest: (s: ServiceKey, k: DestinationKey, c: DestinationConfig = DEL_DEST_DEFAULTS): IpvsMessage => ({ cmd: IpvsCmd.DEL_DEST, service: serviceRefAttrs(s, defaultNetmask(s)), dest: destAttrs(k, c) }),
   /** with NLM_F_DUMP */
   dumpDests: (s: ServiceKey): IpvsMessage => ({ cmd: IpvsCmd.GET_DEST, service: serviceKeyAttrs(s) }),
   newDaemon: (c: DaemonConfig): IpvsMessage => ({ cmd: IpvsCmd.NEW_DAEMON, daemon: daemonAttrs(c) }),
-  delDaemon: (state: SyncState.MASTER | SyncState.BACKUP): IpvsMessage => ({ cmd: IpvsCmd.DEL_DAEMON, daemon: { state } }),
+  /** ipvsadm --stop-daemon sends STATE, an empty MCAST_IFN and SYNC_ID 0; the kernel reads STATE */
+  delDaemon: (state: SyncState.MASTER | SyncState.BACKUP): IpvsMessage => ({ cmd: IpvsCmd.DEL_DAEMON, daemon: { state, mcastIfn: '', syncId: 0 } }),
   /** with NLM_F_DUMP */
   dumpDaemons: (): IpvsMessage => ({ cmd: IpvsCmd.GET_DAEMON }),
   /** ipvsadm --set sends all three; 0 leaves a timeout unchanged */
@@ -450,7 +470,7 @@ export const req = {
     ...(t.udp !== undefined ? { timeoutUdp: t.udp >>> 0 } : {}),
   }),
   getConfig: (): IpvsMessage => ({ cmd: IpvsCmd.GET_CONFIG }),
-  zero: (k?: ServiceKey): IpvsMessage => (k ? { cmd: IpvsCmd.ZERO, service: serviceKeyAttrs(k) } : { cmd: IpvsCmd.ZERO }),
+  zero: (k?: ServiceKey): IpvsMessage => (k ? { cmd: IpvsCmd.ZERO, service: serviceRefAttrs(k, defaultNetmask(k)) } : { cmd: IpvsCmd.ZERO }),
 };
 
 export class DecodeError extends NlParseError {}

@@ -226,7 +226,7 @@ t.test('requests: the typed builders put what ipvsadm puts', async (t) => {
   t.same(parse(format(req.setConfig({ udp: 5 }))), { cmd: IpvsCmd.SET_CONFIG, timeoutUdp: 5 });
   t.same(parse(format(req.zero())), { cmd: IpvsCmd.ZERO });
   t.same(parse(format(req.flush())), { cmd: IpvsCmd.FLUSH });
-  t.same(parse(format(req.delDaemon(SyncState.BACKUP))), { cmd: IpvsCmd.DEL_DAEMON, daemon: { state: 2 } });
+  t.same(parse(format(req.delDaemon(SyncState.BACKUP))), { cmd: IpvsCmd.DEL_DAEMON, daemon: { state: 2, mcastIfn: '', syncId: 0 } });
   t.same(serviceAttrs({ family: AddressFamily.INET, fwmark: 7 }, { scheduler: 'rr', flags: 0, timeout: 0, netmask: 0xffffffff }).fwmark, 7);
 });
 
