@@ -21,6 +21,7 @@ import {
 } from './keywords/check';
 import { BFD_INSTANCE_KEYWORDS, BFD_ROOT_KEYWORDS } from './keywords/bfd';
 import { suggest } from './suggest';
+import { CHECKER_DEFAULTS, VS_DEFAULTS, VRRP_DEFAULTS } from './defaults';
 import { parseIp, parseUnsigned } from './values';
 
 export interface BuildOptions {
@@ -350,9 +351,10 @@ function virtualServer(st: State, node: ConfNode): void {
   }
   if (!needBlock(ctx, node, 'virtual_server ADDR PORT { ... }')) return;
   const vs: Draft = {
-    loc: node.loc, delayLoop: 60, connectTimeout: 5, inhibitOnFailure: false, ops: false, hashed: false, flag1: false,
+    loc: node.loc, delayLoop: VS_DEFAULTS.delayLoop, connectTimeout: VS_DEFAULTS.connectTimeout, inhibitOnFailure: false, ops: false, hashed: false, flag1: false,
     flag2: false, flag3: false, shPort: false, shFallback: false, mhPort: false, mhFallback: false,
-    persistenceTimeout: 0, haSuspend: false, alpha: false, omega: false, quorum: 1, hysteresis: 0, weight: 1,
+    persistenceTimeout: 0, haSuspend: false, alpha: false, omega: false, quorum: VS_DEFAULTS.quorum,
+    hysteresis: VS_DEFAULTS.hysteresis, weight: VS_DEFAULTS.weight,
     realServers: [],
   };
   const a1 = node.args[1];
@@ -568,7 +570,7 @@ function finishVrrp(st: State): void {
       warn(ctx, Code.MISSING, `(${v.name}) No VIP specified; at least one is sensible`, v.loc);
     }
     // priority/state derivation (vrrp_complete_instance)
-    if (!set.priority) v.priority = v.state === VrrpState.MASTER ? 255 : 100;
+    if (!set.priority) v.priority = v.state === VrrpState.MASTER ? 255 : VRRP_DEFAULTS.priority;
     if (!set.state) v.state = v.priority === 255 ? VrrpState.MASTER : VrrpState.BACKUP;
     else if (v.strictMode && (v.state === VrrpState.MASTER) !== (v.priority === 255)) {
       warn(ctx, Code.DEFAULTED, `(${v.name}) State MASTER must match being address owner (priority 255)`, v.loc);
@@ -714,7 +716,7 @@ function finishVirtualServers(st: State): void {
     }
     if (!vs.lbAlgo) {
       warn(ctx, Code.DEFAULTED, `Virtual server ${name}: no scheduler set, setting default 'wlc'`, vs.loc);
-      vs.lbAlgo = 'wlc'; // IPVS_DEF_SCHED (ipvswrapper.h)
+      vs.lbAlgo = VS_DEFAULTS.lbAlgo;
     }
     vs.smtpAlert = vs.smtpAlert ?? g.smtpAlertChecker ?? g.smtpAlert ?? false;
     const seen: RealServer[] = [];
@@ -810,14 +812,15 @@ function finishVirtualServers(st: State): void {
 /** Checker defaults and inheritance from its real server (check_data.c validate_check_config). */
 function resolveChecker(c: Draft, rs: Draft): Draft {
   const def = CHECKERS[c.type]!;
+  const dflt = CHECKER_DEFAULTS[c.type]!;
   if (c.type === 'FILE_CHECK' || c.type === 'BFD_CHECK') return c;
   c.alpha = c.alpha ?? rs.alpha;
   c.logAllFailures = c.logAllFailures ?? false;
-  c.retry = c.retry ?? rs.retry ?? def.defaultRetry;
+  c.retry = c.retry ?? rs.retry ?? dflt.retry;
   if (def.conn) c.connectTimeout = c.connectTimeout ?? rs.connectTimeout;
   c.delayLoop = c.delayLoop ?? rs.delayLoop;
   c.warmup = c.warmup ?? rs.warmup ?? c.delayLoop;
-  c.delayBeforeRetry = c.delayBeforeRetry ?? rs.delayBeforeRetry ?? (def.defaultDelayBeforeRetry === 'delay_loop' ? c.delayLoop : def.defaultDelayBeforeRetry);
+  c.delayBeforeRetry = c.delayBeforeRetry ?? rs.delayBeforeRetry ?? (dflt.delayBeforeRetry === 'delay_loop' ? c.delayLoop : dflt.delayBeforeRetry);
   return c;
 }
 

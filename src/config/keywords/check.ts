@@ -11,12 +11,13 @@ import {
   Code, type Ctx, type KeywordTable, arg, badValue, boolField, err, flagField, info, makeScript, parsed, restField,
   scriptField, secondsField, stringField, uintField, unsupported, warn,
 } from './table';
+import { VS_DEFAULTS } from '../defaults';
 import { INT_MAX, UINT_MAX, checkIfName, ipv4ToInt, ipv6Groups, parseInt10, parseIp, parsePort, parseUnsigned } from '../values';
 
 export const IPVS_WEIGHT_MAX = INT_MAX; // IPVS_WEIGHT_LIMIT (ip_vs.h: INT_MAX)
 export const IPVS_FWMARK_MAX = UINT_MAX;
-export const LVS_MAX_TIMEOUT = 86400 * 31;
-export const IPVS_SVC_PERSISTENT_TIMEOUT = 360; // libipvs.h: 6*60
+export const LVS_MAX_TIMEOUT = VS_DEFAULTS.maxTimeout;
+export const IPVS_SVC_PERSISTENT_TIMEOUT = VS_DEFAULTS.persistenceTimeout;
 const TIMER_MAX = 1e13; // read_timer max ULONG_MAX-1 microseconds; practically unlimited
 
 /**
@@ -512,18 +513,18 @@ export const BFD_CHECK_KEYWORDS: KeywordTable<Draft> = [
 ];
 
 /** Checker block keyword -> its specific table, whether it takes the connection keywords, and its defaults. */
-export const CHECKERS: Record<string, { specific: KeywordTable<Draft>; conn: boolean; common: boolean; defaultRetry: number; defaultDelayBeforeRetry: number | 'delay_loop'; status: 'implemented' | 'unsupported'; reason?: string }> = {
-  // check_api.c queue_checker: default_retry 1, default_delay_before_retry 1 s; per-checker overrides below.
-  HTTP_GET: { specific: HTTP_KEYWORDS, conn: true, common: true, defaultRetry: 1, defaultDelayBeforeRetry: 3, status: 'implemented' }, // check_http.c: 3 s
-  SSL_GET: { specific: HTTP_KEYWORDS, conn: true, common: true, defaultRetry: 1, defaultDelayBeforeRetry: 3, status: 'implemented' },
-  TCP_CHECK: { specific: [], conn: true, common: true, defaultRetry: 1, defaultDelayBeforeRetry: 1, status: 'implemented' },
-  MISC_CHECK: { specific: MISC_KEYWORDS, conn: false, common: true, defaultRetry: 0, defaultDelayBeforeRetry: 1, status: 'implemented' }, // check_misc.c: retry 0
-  SMTP_CHECK: { specific: SMTP_KEYWORDS, conn: true, common: true, defaultRetry: 1, defaultDelayBeforeRetry: 1, status: 'implemented' },
-  DNS_CHECK: { specific: DNS_KEYWORDS, conn: true, common: true, defaultRetry: 3, defaultDelayBeforeRetry: 'delay_loop', status: 'implemented' }, // check_dns.c: DNS_DEFAULT_RETRY 3, dbr = delay_loop
-  UDP_CHECK: { specific: UDP_KEYWORDS, conn: true, common: true, defaultRetry: 1, defaultDelayBeforeRetry: 1, status: 'implemented' },
-  PING_CHECK: { specific: [], conn: true, common: true, defaultRetry: 1, defaultDelayBeforeRetry: 1, status: 'implemented' },
-  FILE_CHECK: { specific: FILE_CHECK_KEYWORDS, conn: false, common: false, defaultRetry: 0, defaultDelayBeforeRetry: 0, status: 'implemented' },
-  BFD_CHECK: { specific: BFD_CHECK_KEYWORDS, conn: false, common: false, defaultRetry: 0, defaultDelayBeforeRetry: 0, status: 'unsupported', reason: 'BFD is not implemented' },
+export const CHECKERS: Record<string, { specific: KeywordTable<Draft>; conn: boolean; common: boolean; status: 'implemented' | 'unsupported'; reason?: string }> = {
+  // retry/delay_before_retry defaults per checker: CHECKER_DEFAULTS in ../defaults.ts
+  HTTP_GET: { specific: HTTP_KEYWORDS, conn: true, common: true, status: 'implemented' },
+  SSL_GET: { specific: HTTP_KEYWORDS, conn: true, common: true, status: 'implemented' },
+  TCP_CHECK: { specific: [], conn: true, common: true, status: 'implemented' },
+  MISC_CHECK: { specific: MISC_KEYWORDS, conn: false, common: true, status: 'implemented' },
+  SMTP_CHECK: { specific: SMTP_KEYWORDS, conn: true, common: true, status: 'implemented' },
+  DNS_CHECK: { specific: DNS_KEYWORDS, conn: true, common: true, status: 'implemented' },
+  UDP_CHECK: { specific: UDP_KEYWORDS, conn: true, common: true, status: 'implemented' },
+  PING_CHECK: { specific: [], conn: true, common: true, status: 'implemented' },
+  FILE_CHECK: { specific: FILE_CHECK_KEYWORDS, conn: false, common: false, status: 'implemented' },
+  BFD_CHECK: { specific: BFD_CHECK_KEYWORDS, conn: false, common: false, status: 'unsupported', reason: 'BFD is not implemented' },
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -376,44 +376,7 @@ export const GLOBAL_DEFS_KEYWORDS: KeywordTable<GlobalDefs> = [
   unsupported('data_use_instance', '[true|false]', RELOAD),
 ];
 
-export function defaultGlobalDefs(): GlobalDefs {
-  return {
-    notificationEmail: [],
-    smtpConnectTimeout: 30, // DEFAULT_SMTP_CONNECTION_TIMEOUT (global_data.h)
-    noEmailFaults: false,
-    checkerLogAllFailures: false,
-    dynamicInterfaces: false,
-    dynamicInterfacesAllowIfDown: false,
-    startupScriptTimeout: 10,
-    shutdownScriptTimeout: 10,
-    lvsFlush: false,
-    lvsFlushOnStop: 'no',
-    vrrpMcastGroup4: '224.0.0.18', // INADDR_VRRP_GROUP (vrrp.h)
-    vrrpMcastGroup6: 'ff02::12', // RFC 5798 5.1.2.2
-    vrrpGarpMasterDelay: 5, // VRRP_GARP_DELAY
-    vrrpGarpMasterRepeat: 5, // VRRP_GARP_REP
-    vrrpGarpMasterRefresh: 0, // VRRP_GARP_REFRESH
-    vrrpGarpMasterRefreshRepeat: 1, // VRRP_GARP_REFRESH_REP
-    vrrpGarpInterval: 0,
-    vrrpGnaInterval: 0,
-    vrrpMinGarp: false,
-    vrrpDownTimerAdverts: 3, // VRRP_DOWN_TIMER_ADVERTS
-    vrrpLowerPrioNoAdvert: false,
-    vrrpHigherPrioSendAdvert: false,
-    vrrpVersion: 2,
-    vrrpCheckUnicastSrc: false,
-    vrrpSkipCheckAdvAddr: false,
-    vrrpStrict: false,
-    vrrpStartupDelay: 0,
-    logUnknownVrids: false,
-    vrrpNotifyPriorityChanges: false,
-    fifoWriteVrrpStatesOnReload: false,
-    rsInitNotifies: false,
-    noCheckerEmails: false,
-    enableScriptSecurity: false,
-    childWaitTime: 5,
-  };
-}
+export { defaultGlobalDefs } from '../defaults';
 
 function childWait(ctx: Ctx, node: ConfNode, g: GlobalDefs): void {
   const t = arg(ctx, node, 0, 'seconds');

@@ -9,6 +9,7 @@ import {
   Code, type Ctx, type KeywordTable, arg, badValue, boolField, err, flagField, makeScript, parsed, scriptField,
   secondsField, stringField, uintField, unsupported, warn,
 } from './table';
+import { VRRP_DEFAULTS, VRRP_SCRIPT_DEFAULTS } from '../defaults';
 import { INT_MAX, UINT_MAX, checkIfName, isIPv4, parseInt10, parseIp, parsePrefix, parseUnsigned } from '../values';
 
 const BFD = 'BFD is not implemented';
@@ -409,7 +410,7 @@ function trackInterfaceList<T extends { trackInterface: TrackInterface[] }>(ctx:
 
 export function newVrrpScript(node: ConfNode, name: string): VrrpScript {
   // alloc_vrrp_script (vrrp_data.c): interval VRRP_SCRIPT_DI=1s, timeout VRRP_SCRIPT_DT=0 (= interval), weight 0, rise/fall 1
-  return { loc: node.loc, name, interval: 1, weight: 0, weightReverse: false, rise: 1, fall: 1, initFail: false };
+  return { loc: node.loc, name, ...VRRP_SCRIPT_DEFAULTS, weightReverse: false, initFail: false };
 }
 
 function scriptInterval(field: 'interval' | 'timeout') {
@@ -529,11 +530,14 @@ export function newVrrpInstance(node: ConfNode, name: string): VrrpInstance {
   return {
     loc: node.loc, name, state: VrrpState.BACKUP, useVmacAddr: false, vmacXmitBase: false, dontTrackPrimary: false,
     trackInterface: [], trackScript: [], trackFile: [], unicastPeer: [], unicastFaultNoPeer: false,
-    checkUnicastSrc: false, trackSrcIp: false, unicastTtl: 255, version: 2, priority: 100, advertInt: 1,
+    checkUnicastSrc: false, trackSrcIp: false, unicastTtl: VRRP_DEFAULTS.unicastTtl, version: 2,
+    priority: VRRP_DEFAULTS.priority, advertInt: VRRP_DEFAULTS.advertInt,
     virtualIpaddress: [], virtualIpaddressExcluded: [], promoteSecondaries: false, virtualRoutes: [], virtualRules: [],
     skipCheckAdvAddr: false, strictMode: false, nopreempt: false, preemptDelay: 0, debug: 0,
-    garpMasterDelay: 5, garpMasterRepeat: 5, garpMasterRefresh: 0, garpMasterRefreshRepeat: 1,
-    garpLowerPrioDelay: 5, garpLowerPrioRepeat: 5, downTimerAdverts: 3, lowerPrioNoAdvert: false,
+    garpMasterDelay: VRRP_DEFAULTS.garpMasterDelay, garpMasterRepeat: VRRP_DEFAULTS.garpMasterRepeat,
+    garpMasterRefresh: VRRP_DEFAULTS.garpMasterRefresh, garpMasterRefreshRepeat: VRRP_DEFAULTS.garpMasterRefreshRepeat,
+    garpLowerPrioDelay: VRRP_DEFAULTS.garpMasterDelay, garpLowerPrioRepeat: VRRP_DEFAULTS.garpMasterRepeat,
+    downTimerAdverts: VRRP_DEFAULTS.downTimerAdverts, lowerPrioNoAdvert: false,
     higherPrioSendAdvert: false, nativeIpv6: false,
   };
 }
