@@ -40,6 +40,8 @@ marker=$(cat "$run/marker")
 # Writable 9p shares: lines "<mount_tag> <path>".
 while read -r tag dir; do
   [ -n "$tag" ] || continue
+  # A share under /tmp or /run needs its mount point created on the guest's tmpfs.
+  mkdir -p "$dir" 2>/dev/null
   mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 "$tag" "$dir" || die "cannot mount share $tag at $dir"
 done <"$run/shares"
 
