@@ -220,3 +220,6 @@ export function checkDns(target: TargetOf<CheckerKind.Dns>, signal: AbortSignal,
     else go();
   });
 }
+
+/** The plugin entry point: check(target, signal). */
+export { checkDns as check };

@@ -111,3 +111,6 @@ export function watchTrackedFile(p: string, onChange: () => void): () => void {
   }
   return () => w?.close();
 }
+
+/** The plugin entry point: check(target, signal). */
+export { checkFile as check };

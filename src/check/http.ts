@@ -180,3 +180,6 @@ export async function checkHttp(target: HttpTarget, signal: AbortSignal): Promis
   }
   return okResult(target.http.urls.some((u) => u.digest) ? 'MD5 digest success' : 'HTTP status code success', started);
 }
+
+/** The plugin entry point: check(target, signal). */
+export { checkHttp as check };

@@ -196,3 +196,6 @@ export async function checkMisc(target: TargetOf<CheckerKind.Misc>, signal: Abor
     scripts.release();
   }
 }
+
+/** The plugin entry point: check(target, signal). */
+export { checkMisc as check };

@@ -65,3 +65,6 @@ export async function checkPing(target: TargetOf<CheckerKind.Ping>, signal: Abor
 export function forcePingFallback(on: boolean): void {
   rawUnavailable = on;
 }
+
+/** The plugin entry point: check(target, signal). */
+export { checkPing as check };

@@ -46,6 +46,17 @@ export interface CheckerState {
   isUp: boolean;
   hasRun: boolean;
   retryIt: number;
+  /** HTTP_GET/SSL_GET: index of the url block checked next (check_http.c url_it). */
+  urlIt?: number;
+  /** HTTP_GET/SSL_GET: index of the url that brought the checker down (failed_url); only it is re-checked. */
+  failedUrl?: number;
+}
+
+/** HTTP_GET/SSL_GET options of the step function. */
+export interface HttpStepOptions {
+  /** number of url blocks; each attempt checks one of them (keepalived) */
+  urlCount: number;
+  fastRecovery?: boolean;
 }
 
 export enum Transition {
@@ -72,11 +83,13 @@ export interface StepOutput {
 export function initialState(kind: CheckerKind, timing: CheckTiming): CheckerState {
   const style = retryStyle(kind);
   if (style === RetryStyle.File) return { isUp: true, hasRun: false, retryIt: 0 };
-  return {
+  const st: CheckerState = {
     isUp: !timing.alpha,
     hasRun: false,
     retryIt: style === RetryStyle.PerCycle ? 0 : timing.retry,
   };
+  if (style === RetryStyle.Http) st.urlIt = 0;
+  return st;
 }
 
 /** Names used in keepalived's log lines. */
@@ -128,9 +141,11 @@ export function step(
   ok: boolean,
   label: string,
   reason = '',
+  http: HttpStepOptions = { urlCount: 1 },
 ): StepOutput {
   const { retry, delayLoopMs: loop, delayBeforeRetryMs: dbr } = timing;
   const style = retryStyle(kind);
+  if (style === RetryStyle.Http) return stepHttp(timing, s, ok, label, http);
   const up = (): StepOutput['transition'] => Transition.Up;
   const down = (): StepOutput['transition'] => Transition.Down;
 
@@ -197,27 +212,78 @@ export function step(
         log: changes ? `SMTP_CHECK ${reason || `on service ${label} failed`}${retry ? ` after ${retry} retries` : ''}` : undefined,
       };
     }
-    case RetryStyle.Http: {
-      // check_http.c timeout_epilog: only up (or never run) checkers retry; down ones use REGISTER_CHECKER_FAILED
-      const failedDelay = Math.max(dbr, loop);
-      if (s.isUp || !s.hasRun) {
-        const it = s.retryIt + 1;
-        if (it > retry) {
-          return {
-            state: { isUp: false, hasRun: true, retryIt: it },
-            delayMs: failedDelay,
-            retrying: false,
-            transition: down(),
-            log: failLog(kind, label, it - 1, s.hasRun, reason),
-          };
-        }
-        return { state: { ...s, hasRun: true, retryIt: it }, delayMs: dbr, retrying: true };
-      }
-      return { state: { ...s, hasRun: true }, delayMs: failedDelay, retrying: false };
-    }
   }
   /* c8 ignore next */
   throw new Error(`unreachable retry style ${String(style)}`);
+}
+
+/**
+ * HTTP_GET / SSL_GET, transcribing check_http.c epilog() and timeout_epilog(). Each attempt checks ONE url block
+ * (url_it); after a success the next url is checked delay_loop later, and the checker comes up only when the last url
+ * of a cycle succeeds. A failure while up (or before the first run) is retried after delay_before_retry; after
+ * `retry` retries the checker goes down and remembers the failed url, which alone is then re-checked every
+ * max(delay_before_retry, delay_loop). When it passes, a full cycle from the first url must pass again.
+ * fast_recovery runs the next check at once while the checker has not run yet or is down without a failed url.
+ */
+export function stepHttp(timing: CheckTiming, s: CheckerState, ok: boolean, label: string, o: HttpStepOptions): StepOutput {
+  const loop = timing.delayLoopMs;
+  const dbr = timing.delayBeforeRetryMs;
+  const n = Math.max(1, o.urlCount);
+  let { isUp, hasRun, retryIt } = s;
+  let urlIt = s.urlIt ?? 0;
+  let failedUrl = s.failedUrl;
+  let transition: Transition | undefined;
+  let log: string | undefined;
+  // timeout_epilog: a checker that is up or has not run retries (and is marked as run); a down one just fails
+  const method = ok ? 'new' : isUp || !hasRun ? 'retry' : 'failed';
+  if (method === 'retry') hasRun = true;
+  let cycleDone = false;
+  if (method === 'new') {
+    urlIt++;
+    if (urlIt >= n) cycleDone = true;
+    retryIt = 0;
+  } else if (method === 'retry') retryIt++;
+
+  if (method === 'new' && cycleDone && failedUrl === undefined) {
+    if (!isUp || !hasRun) {
+      transition = Transition.Up;
+      log = `Remote Web server ${label} succeed on service.`;
+      isUp = true;
+      hasRun = true;
+    }
+    urlIt = 0;
+    retryIt = 0;
+  } else if (method === 'retry' && retryIt > timing.retry) {
+    if (isUp) {
+      transition = Transition.Down;
+      log = timing.retry
+        ? `HTTP_CHECK on service ${label} failed after ${retryIt - 1} retries.`
+        : `HTTP_CHECK on service ${label} failed.`;
+      isUp = false;
+    }
+    failedUrl = urlIt;
+  } else if (method === 'new' && failedUrl !== undefined) {
+    // the failed url passes again: start a full cycle from the first url
+    failedUrl = undefined;
+    urlIt = 0;
+    retryIt = 0;
+  } else if (cycleDone) urlIt = 0;
+
+  let delayMs: number;
+  if (method === 'new') {
+    delayMs = loop;
+    if (!hasRun) retryIt = timing.retry;
+  } else if (failedUrl !== undefined) delayMs = Math.max(dbr, loop);
+  else delayMs = dbr;
+  if (o.fastRecovery && (!hasRun || (!isUp && failedUrl === undefined))) delayMs = 0;
+
+  return {
+    state: { isUp, hasRun, retryIt, urlIt, failedUrl },
+    delayMs,
+    retrying: method === 'retry' && failedUrl === undefined,
+    transition,
+    log,
+  };
 }
 
 /** Worst-case time from a real server failing to its checker going down (all attempts time out). */

@@ -146,6 +146,11 @@ export interface SchedulerOptions {
   probeFile?: (target: TargetOf<CheckerKind.File>) => CheckResult;
   /** FILE_CHECK change notifications; default: file.ts watchTrackedFile. Returns an unsubscribe function. */
   watchFile?: (path: string, onChange: () => void) => () => void;
+  /**
+   * HTTP_GET/SSL_GET with several url blocks: 'one' (default, keepalived's behaviour) checks one url per attempt and
+   * moves to the next url after delay_loop; 'all' checks every url in each attempt (faster detection, more requests).
+   */
+  httpUrlsPerAttempt?: 'one' | 'all';
   /** After a timeout aborts an attempt, how long to wait for the checker's own verdict before failing it (default 3000). */
   abortGraceMs?: number;
   /** Wake-up coalescing: jobs due within this many ms after the earliest one run together (default 0 = exact). */
@@ -174,6 +179,8 @@ interface Job {
   nextIsRetry: boolean;
   /** FILE_CHECK: the file changed while an attempt was running; run again at once. */
   rerun: boolean;
+  /** HTTP one-url-per-attempt: the target narrowed to each url block. */
+  urlTargets?: CheckTarget[];
 }
 
 interface HeapEntry {
@@ -279,6 +286,7 @@ export class CheckScheduler extends EventEmitter {
   private readonly maxConcurrent: number;
   private readonly slack: number;
   private readonly abortGraceMs: number;
+  private readonly httpOne: boolean;
   private watchFile?: (path: string, onChange: () => void) => () => void;
   private probeFile?: (target: TargetOf<CheckerKind.File>) => CheckResult;
   private checkers: Partial<Record<CheckerKind, CheckFn>>;
@@ -301,6 +309,7 @@ export class CheckScheduler extends EventEmitter {
     this.maxConcurrent = Math.max(1, opts.maxConcurrent ?? 1024);
     this.slack = Math.max(0, opts.timerSlackMs ?? 0);
     this.abortGraceMs = Math.max(0, opts.abortGraceMs ?? 3000);
+    this.httpOne = (opts.httpUrlsPerAttempt ?? 'one') === 'one';
     this.checkers = opts.checkers ?? {};
     this.watchFile = opts.watchFile;
     this.probeFile = opts.probeFile;
@@ -515,13 +524,14 @@ export class CheckScheduler extends EventEmitter {
     }
     // SMTP: smtp_start_check_thread resets retry_it at the start of every delay_loop cycle.
     if (retryStyle(t.kind) === RetryStyle.PerCycle && !job.nextIsRetry) job.state = { ...job.state, retryIt: 0 };
+    const probe = this.attemptTarget(job);
     const ac = new AbortController();
     job.abort = ac;
     job.running = true;
     this.inflight++;
     const startedAt = this.clock.now();
     const epoch = this.epoch;
-    const timeoutMs = attemptTimeoutMs(t);
+    const timeoutMs = attemptTimeoutMs(probe);
     let done = false;
     const finish = (res: CheckResult): void => {
       if (done) return;
@@ -547,7 +557,7 @@ export class CheckScheduler extends EventEmitter {
     }, timeoutMs);
     let p: Promise<CheckResult>;
     try {
-      p = fn(t, ac.signal);
+      p = fn(probe, ac.signal);
     } catch (e) {
       p = Promise.reject(e);
     }
@@ -556,12 +566,24 @@ export class CheckScheduler extends EventEmitter {
     );
   }
 
+  /** The target of the next attempt: HTTP checks in keepalived mode get only the current url block. */
+  private attemptTarget(job: Job): CheckTarget {
+    const t = job.target;
+    if (!this.httpOne || (t.kind !== CheckerKind.HttpGet && t.kind !== CheckerKind.SslGet) || t.http.urls.length <= 1) return t;
+    job.urlTargets ??= t.http.urls.map((u) => ({ ...t, http: { ...t.http, urls: [u] } }));
+    return job.urlTargets[Math.min(job.state.urlIt ?? 0, job.urlTargets.length - 1)]!;
+  }
+
   private complete(job: Job, res: CheckResult, startedAt: number): void {
     const now = this.clock.now();
     const t = job.target;
     job.lastResult = res;
     const prev = job.state;
-    const out = step(t.kind, t.timing, prev, res.ok, job.label, res.ok ? '' : res.message);
+    const httpOpts =
+      t.kind === CheckerKind.HttpGet || t.kind === CheckerKind.SslGet
+        ? { urlCount: this.httpOne ? t.http.urls.length : 1, fastRecovery: t.http.fastRecovery }
+        : undefined;
+    const out = step(t.kind, t.timing, prev, res.ok, job.label, res.ok ? '' : res.message, httpOpts);
     job.state = out.state;
     job.nextIsRetry = out.retrying;
     this.emit('attempt', { jobKey: job.key, ids: [...job.ids], result: res, retrying: out.retrying, at: now } satisfies CheckerAttemptEvent);

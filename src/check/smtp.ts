@@ -80,3 +80,6 @@ export function checkSmtp(target: TargetOf<CheckerKind.Smtp>, signal: AbortSigna
     });
   });
 }
+
+/** The plugin entry point: check(target, signal). */
+export { checkSmtp as check };

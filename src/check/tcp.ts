@@ -32,3 +32,6 @@ export function checkTcp(target: TargetOf<CheckerKind.Tcp>, signal: AbortSignal)
     );
   });
 }
+
+/** The plugin entry point: check(target, signal). */
+export { checkTcp as check };

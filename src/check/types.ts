@@ -78,7 +78,7 @@ export interface HttpCheckOptions {
   /** SSL_GET only: send SNI (name = url/checker/vs virtualhost, or sniName). */
   enableSni?: boolean;
   sniName?: string;
-  /** fast_recovery: accepted; with whole-cycle checking (all urls per attempt) recovery is always immediate. */
+  /** fast_recovery: do not wait delay_loop between urls while the checker has not run yet or is recovering. */
   fastRecovery?: boolean;
   /** SSL_GET client side of the global SSL { } block. The server certificate is never verified (keepalived sets no SSL_VERIFY_PEER). */
   tls?: SslClientOptions;
@@ -161,7 +161,8 @@ interface TargetBase {
 
 export type CheckTarget =
   | (TargetBase & { kind: CheckerKind.Tcp; conn: ConnOpts })
-  | (TargetBase & { kind: CheckerKind.HttpGet | CheckerKind.SslGet; conn: ConnOpts; http: HttpCheckOptions })
+  | (TargetBase & { kind: CheckerKind.HttpGet; conn: ConnOpts; http: HttpCheckOptions })
+  | (TargetBase & { kind: CheckerKind.SslGet; conn: ConnOpts; http: HttpCheckOptions })
   | (TargetBase & { kind: CheckerKind.Udp; conn: ConnOpts; udp: UdpCheckOptions })
   | (TargetBase & { kind: CheckerKind.Dns; conn: ConnOpts; dns: DnsCheckOptions })
   | (TargetBase & { kind: CheckerKind.Smtp; conn: ConnOpts; smtp: SmtpCheckOptions })

@@ -120,3 +120,6 @@ export function checkUdp(target: TargetOf<CheckerKind.Udp>, signal: AbortSignal)
     else go();
   });
 }
+
+/** The plugin entry point: check(target, signal). */
+export { checkUdp as check };

@@ -2,7 +2,7 @@
 // deduplication, bounded concurrency, aggregation and scale.
 import t from 'tap';
 import { CheckScheduler, ManualClock, CheckerStateEvent, dedupKey } from '../../src/check/scheduler';
-import { CheckerKind, CheckFn, CheckResult, CheckTarget, makeTiming, CheckTiming } from '../../src/check/types';
+import { CheckerKind, CheckFn, CheckResult, CheckTarget, makeTiming, CheckTiming, TargetOf } from '../../src/check/types';
 import { detectionBoundMs } from '../../src/check/policy';
 import { RealServerAggregator } from '../../src/check/aggregate';
 
@@ -432,4 +432,62 @@ t.test('stop() and start() again resume every checker once', async (t) => {
   // restart: both first runs at 2200 (b after a finishes), then every 2 s after completion
   t.same(f.starts, [1000, 2200, 2700, 4700]);
   s.stop();
+});
+
+t.test('HTTP_GET with several urls: one url per delay_loop, failed url re-checked alone, full cycle to recover', async (t) => {
+  for (const fastRecovery of [false, true]) {
+    const clock = new ManualClock();
+    const seen: Array<[number, string]> = [];
+    const fn: CheckFn = async (target) => {
+      const path = (target as TargetOf<CheckerKind.HttpGet>).http.urls.map((u) => u.path).join(',');
+      seen.push([clock.now(), path]);
+      const now = clock.now();
+      const ok = !(path === '/b' && now > 4500 && now < 8000);
+      return { ok, message: ok ? 'ok' : 'HTTP status code error', latencyMs: 0 };
+    };
+    const s = new CheckScheduler({ clock, random: () => 0, checkers: { [CheckerKind.HttpGet]: fn } });
+    const ev = collect(s);
+    s.add('h', {
+      kind: CheckerKind.HttpGet,
+      conn: { connectIp: '10.0.0.30', connectPort: 80 },
+      http: { urls: [{ path: '/a' }, { path: '/b' }, { path: '/c' }], fastRecovery },
+      timing: makeTiming(CheckerKind.HttpGet, { delayLoopMs: 1000, retry: 1, delayBeforeRetryMs: 500, warmupMs: 0 }),
+    });
+    s.start();
+    await clock.advance(12000);
+    s.stop();
+    const firstCycle: Array<[number, string]> = fastRecovery
+      ? [[1000, '/a'], [1000, '/b'], [1000, '/c']]
+      : [[1000, '/a'], [2000, '/b'], [3000, '/c']];
+    t.same(seen.slice(0, 3), firstCycle, `first cycle (fast_recovery ${fastRecovery})`);
+    if (!fastRecovery) {
+      t.same(seen.slice(3, 13), [
+        [4000, '/a'], [5000, '/b'], [5500, '/b'], [6500, '/b'], [7500, '/b'], [8500, '/b'],
+        [9500, '/a'], [10500, '/b'], [11500, '/c'], [12000 + 500, '/a'],
+      ].filter(([at]) => (at as number) <= 12000));
+      t.same(ev.map((e) => [e.at, e.up, e.changed]), [[3000, true, false], [5500, false, true], [11500, true, true]]);
+    } else {
+      t.same(ev.map((e) => [e.at, e.up, e.changed]).slice(-1), [[8500, true, true]], 'recovers at once with fast_recovery');
+    }
+  }
+});
+
+t.test("HTTP_GET httpUrlsPerAttempt 'all' checks every url in one attempt", async (t) => {
+  const clock = new ManualClock();
+  const seen: string[] = [];
+  const fn: CheckFn = async (target) => {
+    seen.push((target as TargetOf<CheckerKind.HttpGet>).http.urls.map((u) => u.path).join(','));
+    return { ok: true, message: 'ok', latencyMs: 0 };
+  };
+  const s = new CheckScheduler({ clock, random: () => 0, httpUrlsPerAttempt: 'all', checkers: { [CheckerKind.HttpGet]: fn } });
+  s.add('h', {
+    kind: CheckerKind.HttpGet,
+    conn: { connectIp: '10.0.0.31', connectPort: 80 },
+    http: { urls: [{ path: '/a' }, { path: '/b' }] },
+    timing: makeTiming(CheckerKind.HttpGet, { delayLoopMs: 1000, warmupMs: 0 }),
+  });
+  s.start();
+  await clock.advance(2500);
+  s.stop();
+  t.same(seen, ['/a,/b', '/a,/b']);
 });
