@@ -71,18 +71,21 @@ export function addonPaths(): string[] {
 
 let cached: PacketAddon | undefined;
 
-/** Loads the addon once; throws NativeNotBuiltError with the build command when it is missing. */
-export function loadPacketAddon(): PacketAddon {
-  if (cached) return cached;
-  const tried = addonPaths();
+/** Loads the addon from the first existing path (no caching); throws NativeNotBuiltError when none loads. */
+export function loadAddonFrom(tried: string[]): PacketAddon {
   const found = tried.find((p) => existsSync(p));
   if (!found) throw new NativeNotBuiltError(tried);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    cached = require(found) as PacketAddon;
+    return require(found) as PacketAddon;
   } catch (e) {
     throw new NativeNotBuiltError([found], e as Error);
   }
+}
+
+/** Loads the addon once; throws NativeNotBuiltError with the build command when it is missing. */
+export function loadPacketAddon(): PacketAddon {
+  cached ??= loadAddonFrom(addonPaths());
   return cached;
 }
 
