@@ -286,7 +286,10 @@ export function stepHttp(timing: CheckTiming, s: CheckerState, ok: boolean, labe
   };
 }
 
-/** Worst-case time from a real server failing to its checker going down (all attempts time out). */
-export function detectionBoundMs(t: CheckTiming): number {
-  return t.delayLoopMs + (t.retry + 1) * t.connectTimeoutMs + t.retry * t.delayBeforeRetryMs;
+/**
+ * Worst-case time from a real server failing to its checker going down (all attempts time out). With HTTP url blocks
+ * checked one per delay_loop (keepalived), a url is revisited every urlCount x delay_loop (plus the other urls' time).
+ */
+export function detectionBoundMs(t: CheckTiming, urlCount = 1): number {
+  return Math.max(1, urlCount) * t.delayLoopMs + (t.retry + 1) * t.connectTimeoutMs + t.retry * t.delayBeforeRetryMs;
 }
