@@ -34,6 +34,10 @@ export function validateTarget(t: CheckTarget): TargetIssue[] {
     if (t.kind !== CheckerKind.Ping && !(c.connectPort >= 1 && c.connectPort <= 65535))
       err('ECONNECTPORT', `connect_port is ${c.connectPort}; should be 1..65535`);
     if (c.fwmark) warn('EFWMARK', 'fwmark cannot be set on checker sockets by this implementation; ignored');
+    if (c.bindIf && !(net.isIPv6(c.connectIp) && /^fe[89ab]/i.test(c.connectIp)))
+      warn('EBINDIFONLYLL', `bind_if ${c.bindIf} is applied only as the scope of IPv6 link-local destinations; ignored for ${c.connectIp}`);
+    if (t.kind === CheckerKind.Ping && (c.bindto || c.bindPort))
+      warn('EPINGBIND', 'PING_CHECK bindto is applied only when falling back to the ping binary (raw sockets are shared)');
   }
   switch (t.kind) {
     case CheckerKind.HttpGet:

@@ -491,3 +491,57 @@ t.test("HTTP_GET httpUrlsPerAttempt 'all' checks every url in one attempt", asyn
   s.stop();
   t.same(seen, ['/a,/b', '/a,/b']);
 });
+
+t.test('property: every checker kind goes down within the detection bound', async (t) => {
+  const fc = (await import('fast-check')).default;
+  const kinds = [CheckerKind.Tcp, CheckerKind.Udp, CheckerKind.Dns, CheckerKind.Smtp, CheckerKind.HttpGet, CheckerKind.Ping, CheckerKind.Misc];
+  const mk = (kind: CheckerKind, timing: CheckTiming): CheckTarget => {
+    const conn = { connectIp: '10.9.9.9', connectPort: 80 };
+    switch (kind) {
+      case CheckerKind.HttpGet:
+        return { kind, conn, http: { urls: [{ path: '/' }] }, timing };
+      case CheckerKind.Udp:
+        return { kind, conn, udp: { requireReply: true }, timing };
+      case CheckerKind.Dns:
+        return { kind, conn, dns: {}, timing };
+      case CheckerKind.Smtp:
+        return { kind, conn, smtp: {}, timing };
+      case CheckerKind.Misc:
+        return { kind, misc: { miscPath: '/bin/x', miscTimeoutMs: timing.connectTimeoutMs }, timing };
+      case CheckerKind.Ping:
+        return { kind, conn, timing };
+      default:
+        return { kind: CheckerKind.Tcp, conn, timing };
+    }
+  };
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...kinds),
+      fc.integer({ min: 1, max: 20 }).map((x) => x * 500),
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 1, max: 6 }).map((x) => x * 250),
+      fc.integer({ min: 1, max: 8 }).map((x) => x * 250),
+      fc.integer({ min: 0, max: 40000 }),
+      async (kind, delayLoopMs, retry, delayBeforeRetryMs, connectTimeoutMs, deathOffset) => {
+        const timing = makeTiming(kind, { delayLoopMs, retry, delayBeforeRetryMs, connectTimeoutMs, warmupMs: 0 });
+        const clock = new ManualClock();
+        const death = 1000 + deathOffset;
+        const f = fake(clock, (now) => (now < death ? 'ok' : 'hang'), 5);
+        const s = new CheckScheduler({ clock, random: () => 0, checkers: { [kind]: f.fn } });
+        let downAt = -1;
+        s.on('state', (e) => {
+          if (!e.up && downAt < 0) downAt = e.at;
+        });
+        s.add('p', mk(kind, timing));
+        s.start();
+        const bound = detectionBoundMs(timing);
+        await clock.advance(death + bound + 10);
+        s.stop();
+        // the bound runs from the end of the last successful check (which may finish, 5 ms later, after the death)
+        return downAt >= death && downAt - death <= bound + 5;
+      },
+    ),
+    { numRuns: 150 },
+  );
+  t.pass('bound holds');
+});
