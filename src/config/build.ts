@@ -22,7 +22,7 @@ import {
 import { BFD_INSTANCE_KEYWORDS, BFD_ROOT_KEYWORDS } from './keywords/bfd';
 import { suggest } from './suggest';
 import { CHECKER_DEFAULTS, VS_DEFAULTS, VRRP_DEFAULTS } from './defaults';
-import { parseIp, parseUnsigned } from './values';
+import { isIPv6LinkLocal, parseIp, parseUnsigned } from './values';
 
 export interface BuildOptions {
   /** reserved */
@@ -544,18 +544,28 @@ function finishVrrp(st: State): void {
       continue;
     }
     if (!v.interface && v.unicastPeer.length === 0) {
+      // vrrp.c chk_min_cfg: "Unknown interface!"
       err(ctx, Code.MISSING_REQUIRED, `(${v.name}) no interface; set interface (or unicast_peer with unicast_src_ip)`, v.loc);
       continue;
+    }
+    if (!v.interface && !v.unicastSrcIp && !v.mcastSrcIp) {
+      err(ctx, Code.MISSING_REQUIRED, `(${v.name}) unicast instances must have unicast_src_ip or interface`, v.loc);
+      continue;
+    }
+    // any unicast keyword without peers: keepalived falls back to multicast (deprecated since 2.2.4)
+    const unicastKw = set.unicast_peer || set.unicast_fault_no_peer || set.check_unicast_src || set.old_unicast_checksum || set.unicast_src_ip;
+    if (unicastKw && v.unicastPeer.length === 0 && !v.unicastFaultNoPeer)
+      warn(ctx, Code.DEPRECATED, `(${v.name}) a unicast keyword has been specified without any unicast peers; defaulting to multicast (deprecated usage)`, v.loc);
+    if (v.unicastPeer.length && v.mcastDstIp) {
+      warn(ctx, Code.IGNORED, `(${v.name}) multicast destination specified with unicast - ignoring`, v.loc);
+      delete v.mcastDstIp;
     }
     // family from the first VIP (vrrp_complete_instance moves other-family VIPs to the excluded list)
     const first = v.virtualIpaddress[0] ?? v.unicastPeer[0];
     v.family = first ? first.family : 4;
-    const other = v.virtualIpaddress.filter((a) => a.family !== v.family);
-    if (other.length) {
-      for (const a of other) warn(ctx, Code.DEFAULTED, `(${v.name}) address family of VIP ${a.address} does not match the instance; moving it to virtual_ipaddress_excluded`, a.loc);
-      v.virtualIpaddress = v.virtualIpaddress.filter((a) => a.family === v.family);
-      v.virtualIpaddressExcluded.push(...other);
-    }
+    // vrrp_data.c alloc_vrrp_vip: "address family must match VRRP instance [...] - ignoring"
+    for (const a of v.virtualIpaddress) if (a.family !== v.family) warn(ctx, Code.IGNORED, `(${v.name}) address family of VIP ${a.address} must match the VRRP instance (IPv${v.family}) - ignoring it (use virtual_ipaddress_excluded)`, a.loc);
+    v.virtualIpaddress = v.virtualIpaddress.filter((a) => a.family === v.family);
     if (v.family === 6) {
       if (set.version && v.version === 2 && v.strictMode) {
         warn(ctx, Code.CONFLICT, `(${v.name}) cannot use IPv6 with VRRP version 2; setting version 3`, v.loc);
@@ -593,6 +603,40 @@ function finishVrrp(st: State): void {
     if (v.priority === 255 && v.nopreempt) {
       warn(ctx, Code.CONFLICT, `(${v.name}) nopreempt is incompatible with priority 255; resetting nopreempt`, v.loc);
       v.nopreempt = false;
+    }
+    if (v.state === VrrpState.MASTER) {
+      if (v.nopreempt) { warn(ctx, Code.CONFLICT, `(${v.name}) nopreempt will not work with initial state MASTER - clearing`, v.loc); v.nopreempt = false; }
+      if (v.preemptDelay) { warn(ctx, Code.CONFLICT, `(${v.name}) preempt_delay will not work with initial state MASTER - clearing`, v.loc); v.preemptDelay = 0; }
+    }
+    if (v.preemptDelay && v.strictMode) { warn(ctx, Code.CONFLICT, `(${v.name}) preempt_delay is incompatible with strict mode - resetting`, v.loc); v.preemptDelay = 0; }
+    if (v.preemptDelay && v.nopreempt) { warn(ctx, Code.CONFLICT, `(${v.name}) preempt_delay is incompatible with nopreempt - resetting`, v.loc); v.preemptDelay = 0; }
+    if (v.downTimerAdverts !== VRRP_DEFAULTS.downTimerAdverts && v.strictMode) {
+      warn(ctx, Code.CONFLICT, `(${v.name}) down_timer_adverts is incompatible with strict mode - resetting to ${VRRP_DEFAULTS.downTimerAdverts}`, v.loc);
+      v.downTimerAdverts = VRRP_DEFAULTS.downTimerAdverts;
+    }
+    // accept mode default (vrrp.c): address owner accepts; otherwise accept unless strict
+    if (v.accept === undefined) v.accept = v.priority === 255 ? true : !v.strictMode;
+    else if (v.accept && v.priority !== 255 && v.strictMode && v.version === 2) {
+      warn(ctx, Code.CONFLICT, `(${v.name}) accept mode for VRRP version 2 does not comply with RFC 3768 - resetting`, v.loc);
+      v.accept = false;
+    }
+    // strict mode forces the RFC behaviour of the lower-priority GARP/advert knobs
+    if (v.strictMode) {
+      if (set.garp_lower_prio_repeat && v.garpLowerPrioRepeat) warn(ctx, Code.CONFLICT, `(${v.name}) strict mode requires no repeat garps - resetting`, v.loc);
+      if (set.garp_lower_prio_delay && v.garpLowerPrioDelay) warn(ctx, Code.CONFLICT, `(${v.name}) strict mode requires no repeat garp delay - resetting`, v.loc);
+      if (set.lower_prio_no_advert && !v.lowerPrioNoAdvert) warn(ctx, Code.CONFLICT, `(${v.name}) strict mode requires no lower priority advert - resetting`, v.loc);
+      if (set.higher_prio_send_advert && v.higherPrioSendAdvert) warn(ctx, Code.CONFLICT, `(${v.name}) strict mode requires higher_prio_send_advert to be clear - resetting`, v.loc);
+      v.garpLowerPrioRepeat = 0;
+      v.garpLowerPrioDelay = 0;
+      v.lowerPrioNoAdvert = true;
+      v.higherPrioSendAdvert = false;
+    }
+    v.smtpAlert = v.smtpAlert ?? g.smtpAlertVrrp ?? g.smtpAlert ?? false;
+    const sg = syncOf.get(v.name);
+    v.notifyPriorityChanges = v.notifyPriorityChanges ?? sg?.notifyPriorityChanges ?? g.vrrpNotifyPriorityChanges;
+    if (v.family === 6 && v.unicastPeer.length === 0 && v.virtualIpaddress[0] && !isIPv6LinkLocal(v.virtualIpaddress[0].address)) {
+      if (v.strictMode) warn(ctx, Code.CONFLICT, `(${v.name}) the first IPv6 VIP address must be link local`, v.virtualIpaddress[0].loc);
+      else info(ctx, 'I_ADVICE', `(${v.name}) the first IPv6 VIP address should be link local`, v.virtualIpaddress[0].loc);
     }
     // advertisement interval limits (vrrp_complete_instance)
     const us = Math.round(v.advertInt * 1e6);
@@ -663,6 +707,7 @@ function finishVrrp(st: State): void {
       warn(ctx, Code.DROPPED, `Sync group ${sg.name} has no virtual router(s) - removing`, sg.loc);
       return false;
     }
+    if (sg.group.length === 1) warn(ctx, Code.MISSING, `Sync group ${sg.name} has only 1 virtual router - this probably isn't what you want`, sg.loc);
     return true;
   });
   // vrrp.c vrrp_complete_init reports this when the VRRP process starts, not under keepalived -t: info here.
