@@ -139,11 +139,7 @@ export class VrrpInstance {
       case 'startTimer': {
         const old = this.timers.get(a.timer);
         if (old !== undefined) this.prim.clear(old);
-        const t = this.prim.set(() => {
-          this.timers.delete(a.timer);
-          this.dispatch({ type: EventType.Timer, timer: a.timer });
-        }, Math.max(0, Math.ceil(a.deadline - this.clock())));
-        this.timers.set(a.timer, t);
+        this.arm(a.timer, a.deadline);
         return;
       }
       case 'stopTimer': {
@@ -168,6 +164,17 @@ export class VrrpInstance {
         this.log(a.level, `(${this.opts.name}) ${a.message}`);
         return;
     }
+  }
+
+  private arm(timer: TimerName, deadline: number): void {
+    const t = this.prim.set(() => {
+      this.timers.delete(timer);
+      this.dispatch({ type: EventType.Timer, timer });
+      // a host timer that fired early is ignored by the FSM (stale check): wait for the rest
+      const still = this.s.timers[timer];
+      if (still !== undefined && !this.timers.has(timer)) this.arm(timer, still);
+    }, Math.max(1, Math.ceil(deadline - this.clock())));
+    this.timers.set(timer, t);
   }
 
   /** The advert we send, with the given priority (keepalived vrrp_build_vrrp_v2/v3). */
