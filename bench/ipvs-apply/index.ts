@@ -1,0 +1,142 @@
+// Scenario ipvs-apply (run as root inside the kernel-tier VM): program 1,000 services x 10 destinations and
+// 10,000 services x 1 destination with our pipelined netlink client and with `ipvsadm -R` of the same rules;
+// also flush and full-dump times. Writes the ScenarioResult JSON to argv[2] (bench/run.sh renders it).
+import * as fs from 'fs';
+import * as os from 'os';
+import { spawnSync } from 'child_process';
+import { repeat, summarize, timeCommand, versionOf } from '../lib/measure';
+import { newResult, printTable, ScenarioResult } from '../lib/report';
+import { openKernelClient } from '../../src/ipvs/kernel-client';
+import { BatchOp, IpvsClient } from '../../src/ipvs/client';
+import { AddressFamily, ForwardMethod, Protocol } from '../../src/ipvs/constants';
+import { ServiceKey, defaultDestinationConfig } from '../../src/ipvs/types';
+
+interface State {
+  name: string;
+  ops: BatchOp[];
+  rules: string;
+}
+
+/** nServices TCP services with nDests masquerading destinations each, as batch ops and as ipvsadm rules. */
+function makeState(nServices: number, nDests: number): State {
+  const ops: BatchOp[] = [];
+  const lines: string[] = [];
+  for (let s = 0; s < nServices; s++) {
+    const address = `10.${100 + (s >> 16)}.${(s >> 8) & 0xff}.${s & 0xff}`;
+    const service: ServiceKey = { family: AddressFamily.INET, protocol: Protocol.TCP, address, port: 80 };
+    ops.push({ op: 'addService', service, config: { scheduler: 'wrr', flags: 0, timeout: 0, netmask: 0xffffffff } });
+    lines.push(`-A -t ${address}:80 -s wrr`);
+    for (let d = 0; d < nDests; d++) {
+      const i = s * nDests + d;
+      const dest = { address: `10.${200 + (i >> 16)}.${(i >> 8) & 0xff}.${i & 0xff}`, port: 8080 };
+      ops.push({ op: 'addDestination', service, dest, config: { ...defaultDestinationConfig(), forward: ForwardMethod.MASQ, weight: 1 + (d % 10) } });
+      lines.push(`-a -t ${address}:80 -r ${dest.address}:8080 -m -w ${1 + (d % 10)}`);
+    }
+  }
+  return { name: `${nServices.toLocaleString('en-US')} services x ${nDests} destination${nDests > 1 ? 's' : ''}`, ops, rules: lines.join('\n') + '\n' };
+}
+
+function ipvsadm(args: string[], input?: string): void {
+  const r = spawnSync('ipvsadm', args, { input, encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (r.status !== 0) throw new Error(`ipvsadm ${args.join(' ')} failed (${r.status}): ${(r.stderr ?? '').slice(0, 300)}`);
+}
+
+/** ipvsadm -R reading the rules from a file, timed as a whole process (like `ipvsadm -R < rules`). */
+function timeIpvsadmRestore(file: string): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('sh', ['-c', `exec ipvsadm -R < ${file}`], { encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`ipvsadm -R failed (${r.status}): ${(r.stderr ?? '').slice(0, 300)}`);
+  return ms;
+}
+
+async function timeOurs(fn: () => Promise<void>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+async function apply(c: IpvsClient, st: State): Promise<void> {
+  const res = await c.applyBatch(st.ops);
+  const bad = res.find((r) => !r.ok);
+  if (bad && !bad.ok) throw new Error(`apply failed: ${bad.error.message}`);
+}
+
+async function dumpAll(c: IpvsClient): Promise<number> {
+  let n = 0;
+  for (const s of await c.listServices()) n += 1 + (await c.listDestinations(s.key)).length;
+  return n;
+}
+
+async function main(): Promise<void> {
+  const out = process.argv[2];
+  const repeats = Number(process.env.BENCH_REPEATS ?? 5);
+  const result: ScenarioResult = newResult('ipvs-apply', {
+    lvskeeper: (() => {
+      try {
+        return require('../../../package.json').version as string;
+      } catch {
+        return 'unknown';
+      }
+    })(),
+    ipvsadm: versionOf('ipvsadm', ['--version']),
+    node: process.version,
+  });
+  let c: IpvsClient | undefined;
+  try {
+    if (!process.env.LVSK_VM && os.userInfo().uid !== 0) throw new Error('needs root inside the kernel-tier VM (bench/run.sh ipvs-apply)');
+    c = await openKernelClient();
+    const client = c;
+    const tmp = fs.mkdtempSync(`${os.tmpdir()}/lvsk-bench-ipvs-`);
+    for (const st of [makeState(1000, 10), makeState(10000, 1)]) {
+      const file = `${tmp}/rules`;
+      fs.writeFileSync(file, st.rules);
+      const nOps = st.ops.length;
+      // apply: ours (pipelined, in-process) vs ipvsadm -R; the table is flushed (untimed) before each run
+      const ours = await repeat(repeats, async () => {
+        await client.flush();
+        return timeOurs(() => apply(client, st));
+      });
+      const peer = await repeat(repeats, async () => {
+        ipvsadm(['-C']);
+        return timeIpvsadmRestore(file);
+      });
+      result.comparisons.push({ name: `apply ${st.name} (${nOps.toLocaleString('en-US')} ops)`, ours: summarize('lvskeeper client (pipelined)', 'ms', ours), peer: summarize('ipvsadm -R', 'ms', peer) });
+      // dump: the loaded state, every service and destination
+      const dumpOurs = await repeat(repeats, () => timeOurs(async () => void (await dumpAll(client))));
+      const dumpPeer = await repeat(repeats, () => {
+        const r = timeCommand('ipvsadm', ['-S', '-n']);
+        if (r.status !== 0) throw new Error(`ipvsadm -Sn failed: ${r.stderr.slice(0, 300)}`);
+        return r.ms;
+      });
+      const n = await dumpAll(client);
+      result.comparisons.push({ name: `dump ${st.name} (${n.toLocaleString('en-US')} entries)`, ours: summarize('lvskeeper client', 'ms', dumpOurs), peer: summarize('ipvsadm -Sn', 'ms', dumpPeer) });
+      // flush: the loaded state; reloaded (untimed) before each run
+      const flushOurs = await repeat(repeats, async () => {
+        ipvsadm(['-C']);
+        timeIpvsadmRestore(file);
+        return timeOurs(() => client.flush());
+      });
+      const flushPeer = await repeat(repeats, () => {
+        ipvsadm(['-C']);
+        timeIpvsadmRestore(file);
+        return timeCommand('ipvsadm', ['-C']).ms;
+      });
+      result.comparisons.push({ name: `flush ${st.name}`, ours: summarize('lvskeeper client', 'ms', flushOurs), peer: summarize('ipvsadm -C', 'ms', flushPeer) });
+      ipvsadm(['-C']);
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+    result.noise = `${repeats} repeats after one discarded warm-up each; loadavg at start ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; the VM may run without KVM (TCG emulation), which slows both sides`;
+    result.notes.push('Ours is timed in-process (from the first request to the last ack; the socket and family lookup are opened once, before timing). ipvsadm is timed as a whole process, including its start and, per request, libipvs opening a socket and resolving the IPVS family.');
+    result.notes.push('Ours pipelines requests: up to 128 in flight (bounded by SO_RCVBUF), coalesced up to 32 per sendmsg; ipvsadm -R sends one request and waits for its ack, line by line.');
+  } catch (e) {
+    result.skipped = (e as Error).message;
+  } finally {
+    await c?.flush().catch(() => undefined);
+    await c?.close();
+  }
+  printTable(result);
+  if (out) fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+}
+
+void main();
