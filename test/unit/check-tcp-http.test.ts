@@ -79,6 +79,10 @@ t.test('HTTP_GET: status, digest, Host header, body reading', async (t) => {
         res.write('hello ');
         setTimeout(() => res.end('keepalived\n'), 10);
         return;
+      case '/empty':
+        res.writeHead(200, { 'content-length': 0 });
+        res.end();
+        return;
       case '/404':
         res.writeHead(404);
         res.end('nope');
@@ -123,6 +127,9 @@ t.test('HTTP_GET: status, digest, Host header, body reading', async (t) => {
 
   r = await checkHttp(httpT(port, { urls: [{ path: '/chunked', digest: md5('hello keepalived\n') }], httpProtocol: '1.1' }), timeout(3000));
   t.equal(r.ok, true, r.message);
+
+  r = await checkHttp(httpT(port, { urls: [{ path: '/empty', digest: md5('') }] }), timeout(3000));
+  t.equal(r.ok, true, 'an empty body has the MD5 of nothing');
 
   r = await checkHttp(httpT(port, { urls: [{ path: '/404' }] }), timeout(3000));
   t.equal(r.ok, false);
