@@ -19,10 +19,11 @@ export enum V3Ipv4ChecksumMode {
    */
   OldUnicast = 'old-unicast',
   /**
-   * The VRRP message alone, computed like VRRPv2. This is the RFC 9568 5.2.8 rule for IPv4 ("the checksum
-   * calculation only includes the VRRP message"), FRR's `no vrrp checksum-with-ipv4-pseudoheader` and other
-   * vendors' "exclude pseudo-header" knobs; lvskeeper's keepalived.conf extension `v3_checksum_as_v2`.
-   * keepalived 2.2.7 itself has no such keyword (its only variant is old_unicast_checksum).
+   * The VRRP message alone, computed like VRRPv2: FRR's `no vrrp checksum-with-ipv4-pseudoheader`, other
+   * vendors' "exclude pseudo-header" knobs (e.g. OcNOS `vrrp ipv4-exclude-pseudo-header`), and the IPv4 rule
+   * of RFC 9568 5.2.8 as quoted by third parties ("the checksum calculation only includes the VRRP message";
+   * the RFC text itself was not at hand to verify). Offered as the option `v3_checksum_as_v2`: keepalived
+   * 2.2.7 itself has no such keyword (its only variant is old_unicast_checksum, vrrp_parser.c).
    */
   NoPseudoHeader = 'no-pseudo-header',
 }
