@@ -106,7 +106,8 @@ export function checkUdp(target: TargetOf<CheckerKind.Udp>, signal: AbortSignal)
     signal.addEventListener('abort', onAbort, { once: true });
     sock.on('error', (e: NodeJS.ErrnoException) => finish(failResult(`UDP connection failed: ${e.code ?? e.message}`, started)));
     sock.on('message', (msg) => {
-      if (!requireReply) return finish(okResult('UDP reply received', started));
+      // check_udp.c udp_check_thread: lengths and data are checked only when require_reply gave data
+      if (!requireReply || !pattern) return finish(okResult('UDP reply received', started));
       if (replyMatches(msg, pattern, min, max)) finish(okResult('UDP reply matched', started));
       else finish(failResult('UDP check reply data mismatch', started));
     });

@@ -50,8 +50,10 @@ t.test('UDP_CHECK', async (t) => {
   r = await checkUdp(udpT(echo.port, { payload: '01', requireReply: 'cafe 02' }), timeout(2000));
   t.equal(r.ok, false);
   t.match(r.message, /mismatch/);
-  r = await checkUdp(udpT(echo.port, { payload: '01', requireReply: true, maxReplyLength: 2 }), timeout(2000));
+  r = await checkUdp(udpT(echo.port, { payload: '01', requireReply: 'ca', maxReplyLength: 2 }), timeout(2000));
   t.equal(r.ok, false, 'reply longer than max_reply_length');
+  r = await checkUdp(udpT(echo.port, { payload: '01', requireReply: true, maxReplyLength: 2 }), timeout(2000));
+  t.equal(r.ok, true, 'keepalived checks lengths only when require_reply has data');
   r = await checkUdp(udpT(echo.port, {}), timeout(2000));
   t.equal(r.ok, true);
   t.equal(got[got.length - 1]!.toString(), 'keepalived check - keepalived ch');
