@@ -807,7 +807,7 @@ function finishVirtualServers(st: State): void {
         warn(ctx, Code.DEFAULTED, `fwmark virtual server ${name}, real server ${rs.address} has port specified - clearing`, rs.loc);
         rs.port = 0;
       }
-      rs.checkers = (rs.checkers as Draft[]).map((c) => resolveChecker(c, rs)) as Checker[];
+      rs.checkers = (rs.checkers as Draft[]).map((c) => resolveChecker(c, rs, vs)) as Checker[];
       seen.push(rs as RealServer);
     }
     vs.realServers = seen;
@@ -855,7 +855,7 @@ function finishVirtualServers(st: State): void {
 }
 
 /** Checker defaults and inheritance from its real server (check_data.c validate_check_config). */
-function resolveChecker(c: Draft, rs: Draft): Draft {
+function resolveChecker(c: Draft, rs: Draft, vs: Draft): Draft {
   const def = CHECKERS[c.type]!;
   const dflt = CHECKER_DEFAULTS[c.type]!;
   if (c.type === 'FILE_CHECK' || c.type === 'BFD_CHECK') return c;
@@ -866,6 +866,11 @@ function resolveChecker(c: Draft, rs: Draft): Draft {
   c.delayLoop = c.delayLoop ?? rs.delayLoop;
   c.warmup = c.warmup ?? rs.warmup ?? c.delayLoop;
   c.delayBeforeRetry = c.delayBeforeRetry ?? rs.delayBeforeRetry ?? (dflt.delayBeforeRetry === 'delay_loop' ? c.delayLoop : dflt.delayBeforeRetry);
+  // check_http.c: Host header from url, else checker, else real server, else virtual server (url-level stays on the url)
+  if (c.type === 'HTTP_GET' || c.type === 'SSL_GET') {
+    const vh = c.virtualhost ?? rs.virtualhost ?? vs.virtualhost;
+    if (vh !== undefined) c.virtualhost = vh;
+  }
   return c;
 }
 

@@ -399,6 +399,7 @@ interface CheckerBase {
 
 export interface HttpChecker extends CheckerBase, ConnOpts {
   type: 'HTTP_GET' | 'SSL_GET';
+  /** Host header: resolved from the checker, else real server, else virtual server; a url's own virtualhost wins */
   virtualhost?: string;
   httpProtocol?: string;
   enableSni: boolean;
