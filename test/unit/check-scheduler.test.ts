@@ -545,3 +545,17 @@ t.test('property: every checker kind goes down within the detection bound', asyn
   );
   t.pass('bound holds');
 });
+
+t.test('timerSlackMs coalesces wake-ups', async (t) => {
+  const clock = new ManualClock();
+  const f = fake(clock, () => 'ok');
+  const rnd = [0, 0.5];
+  const s = new CheckScheduler({ clock, random: () => rnd.shift() ?? 0, timerSlackMs: 10, checkers: { [CheckerKind.Tcp]: f.fn } });
+  s.add('a', tcpTarget('10.0.0.40', { delayLoopMs: 1000, warmupMs: 0 }));
+  s.add('b', tcpTarget('10.0.0.41', { delayLoopMs: 1000, warmupMs: 6 }));
+  // random() = 0.5 for b: first run at 1003
+  s.start();
+  await clock.advance(1100);
+  t.same(f.starts, [1010, 1010], 'both run in one wake-up, at most 10 ms late');
+  s.stop();
+});
