@@ -103,11 +103,13 @@ host_tsc_mhz=$(dmesg 2>/dev/null | grep -oP 'tsc: (Refined TSC clocksource calib
 [ -n "$host_tsc_mhz" ] || host_tsc_mhz=$(grep -m1 -oP '^cpu MHz\s*:\s*\K[0-9.]+' /proc/cpuinfo 2>/dev/null)
 clock_args="clocksource=hpet tsc=unstable"
 [ -n "$host_tsc_mhz" ] && clock_args="$clock_args tsc_early_khz=$(awk -v m="$host_tsc_mhz" 'BEGIN { printf "%d", m * 1000 }')"
+# Speed, not security, matters in this throw-away VM: no Spectre/Meltdown mitigations, no zeroing of every allocated page.
+fast_args="mitigations=off init_on_alloc=0"
 qemu_args=(
   -accel tcg,thread=multi -cpu max -m "$mem" -smp "$smp"
   -nographic -nodefaults -serial stdio -no-reboot -msg timestamp=off
   -kernel "$kernel" -initrd "$initrd"
-  -append "console=ttyS0 quiet panic=-1 $clock_args ${append:+$append }lvsk.init=$here/guest-init.sh lvsk.run=$run"
+  -append "console=ttyS0 quiet panic=-1 $clock_args $fast_args ${append:+$append }lvsk.init=$here/guest-init.sh lvsk.run=$run"
   -fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap"
   -device "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot"
   -pidfile "$run/qemu.pid"
