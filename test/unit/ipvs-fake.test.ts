@@ -6,7 +6,8 @@ import { AddressFamily, Protocol } from '../../src/ipvs/constants';
 import { defaultDestinationConfig, defaultServiceConfig } from '../../src/ipvs/types';
 
 t.test('contract', async (t) => {
-  runIpvsContract(t, async () => createFakeClient());
+  // as in the kernel tier: a dummy interface for the sync daemons (lo has no IPv6 multicast route)
+  runIpvsContract(t, async () => createFakeClient({ interfaces: { lo: 65536, lvsksync0: 1500 } }), { syncInterface: 'lvsksync0' });
 });
 
 t.test('counters set on the fake are listed and zeroed', async (t) => {
@@ -36,6 +37,10 @@ t.test('fake options: schedulers, interfaces, timeout arithmetic', async (t) => 
   await c.startDaemon({ state: 2, mcastInterface: 'eth0', syncId: 1 });
   t.equal((await c.listDaemons())[0].syncMaxLen, 9000 - 28, 'backup maxlen from the interface MTU');
   await t.rejects(c.startDaemon({ state: 1, mcastInterface: 'lo', syncId: 1 }), { code: 'ENODEV' });
+  const d = createFakeClient();
+  await t.rejects(d.startDaemon({ state: 1, mcastInterface: 'lo', syncId: 1, mcastGroup: 'ff02::1:81' }), { code: 'ENETUNREACH' }, 'IPv6 sync group on lo, as the 6.1 kernel answers');
+  await d.startDaemon({ state: 1, mcastInterface: 'lo', syncId: 1 });
+  t.equal((await d.listDaemons())[0].syncMaxLen, 1472, 'master maxlen: 1500 - IPv4/UDP headers');
 });
 
 t.test('service dump: address services before fwmark services, newest first within a bucket', async (t) => {
