@@ -16,6 +16,12 @@ const BFD = 'BFD is not implemented';
 const TPROC = 'process tracking is not implemented';
 const VMAC = 'VMAC/ipvlan interfaces are not implemented';
 
+/** An option word keepalived knows and lvskeeper does not implement (reported like an unsupported keyword). */
+function optionUnsupported(ctx: Ctx, w: Token, reason: string): void {
+  ctx.unsupported.push({ keyword: w.text, loc: w.loc });
+  warn(ctx, Code.UNSUPPORTED, `'${w.text}' is a keepalived option that lvskeeper does not implement yet (${reason}); ignored`, w.loc);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Address, route and rule lines (vrrp_ipaddress.c alloc_ipaddress, vrrp_iproute.c, vrrp_iprule.c)
 
@@ -113,11 +119,17 @@ export function parseVipLine(ctx: Ctx, node: ConfNode, isStatic: boolean): VipAd
           badValue(ctx, 'ip address option', w, 'one of dev, scope, brd, label, peer, home, -nodad, mngtmpaddr, noprefixroute, autojoin, no_track, preferred_lft, use_vmac');
           break;
         }
-        if (need()) vip.trackGroup = v!.text;
+        if (need()) {
+          vip.trackGroup = v!.text;
+          optionUnsupported(ctx, w, 'static address track groups are not implemented');
+        }
         break;
       case 'use_vmac':
         if (isStatic) badValue(ctx, 'ip address option', w, 'a static address option');
-        else vip.useVmac = true;
+        else {
+          vip.useVmac = true;
+          optionUnsupported(ctx, w, VMAC);
+        }
         break;
       default:
         badValue(ctx, 'ip address option', w, 'one of dev, scope, brd, label, peer, home, -nodad, mngtmpaddr, noprefixroute, autojoin, no_track, preferred_lft, use_vmac');
