@@ -19,3 +19,4 @@ export { IcmpSockets, sharedIcmp } from './icmp-socket';
 export { parseDigest, BodyDigest, genhashDigest } from './digest';
 export { validateTarget } from './validate';
 export type { TargetIssue } from './validate';
+export { checkOnce, checkerFor } from './once';

@@ -30,3 +30,18 @@ t.test('validateTarget', async (t) => {
   t.same(codes({ kind: CheckerKind.File, file: { path: '' }, timing }), ['ETRACKFILE']);
   t.same(codes({ kind: CheckerKind.Tcp, conn: { connectIp: '10.0.0.1', connectPort: 80 }, timing: { ...timing, retry: -1 } }), ['ERETRY']);
 });
+
+t.test('checkOnce runs the right checker with its timeout', async (t) => {
+  const { checkOnce } = await import('../../src/check/once');
+  const net = await import('node:net');
+  const srv = net.createServer((s) => s.destroy());
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => srv.close());
+  const port = (srv.address() as import('node:net').AddressInfo).port;
+  const r = await checkOnce({ kind: CheckerKind.Tcp, conn: { connectIp: '127.0.0.1', connectPort: port }, timing: makeTiming(CheckerKind.Tcp) });
+  t.equal(r.ok, true, r.message);
+  const ac = new AbortController();
+  ac.abort();
+  const r2 = await checkOnce({ kind: CheckerKind.Tcp, conn: { connectIp: '127.0.0.1', connectPort: port }, timing: makeTiming(CheckerKind.Tcp) }, ac.signal);
+  t.equal(r2.ok, false);
+});
