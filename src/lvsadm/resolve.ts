@@ -65,49 +65,32 @@ export function stringToNumber(s: string, min: number, max: number): number {
   return -1;
 }
 
-/** glibc 2.36 inet_aton: 1 to 4 parts, each decimal, octal (leading 0) or hex (0x), 32-bit wrapping
- *  arithmetic; whitespace ends the address (the rest is ignored). */
+/** glibc 2.36 inet_aton: 1 to 4 parts, each read by strtoul(base 0) (decimal, 0 octal, 0x hex) and at most
+ *  0xffffffff; whitespace ends the address (the rest is ignored). */
 export function inetAton(s: string): Buffer | null {
   const parts: number[] = [];
   let i = 0;
-  let c = s[i] ?? '';
   let val = 0;
-  let digit = false;
   for (;;) {
-    if (!isDigit(c)) return null;
-    val = 0;
-    let base = 10;
-    digit = false;
-    if (c === '0') {
-      c = s[++i] ?? '';
-      if (c === 'x' || c === 'X') {
-        base = 16;
-        c = s[++i] ?? '';
-      } else {
-        base = 8;
-        digit = true;
-      }
+    if (!isDigit(s[i] ?? '')) return null;
+    let v = 0n;
+    if (s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && /^[0-9a-fA-F]$/.test(s[i + 2] ?? '')) {
+      i += 2;
+      while (i < s.length && /^[0-9a-fA-F]$/.test(s[i])) v = v * 16n + BigInt(parseInt(s[i++], 16));
+    } else if (s[i] === '0') {
+      while (i < s.length && s[i] >= '0' && s[i] <= '7') v = v * 8n + BigInt(Number(s[i++]));
+    } else {
+      while (i < s.length && isDigit(s[i])) v = v * 10n + BigInt(Number(s[i++]));
     }
-    for (;;) {
-      if (isDigit(c)) {
-        if (base === 8 && (c === '8' || c === '9')) return null;
-        val = (val * base + Number(c)) >>> 0;
-        c = s[++i] ?? '';
-        digit = true;
-      } else if (base === 16 && /^[0-9a-fA-F]$/.test(c)) {
-        val = ((val << 4) | parseInt(c, 16)) >>> 0;
-        c = s[++i] ?? '';
-        digit = true;
-      } else break;
-    }
-    if (c === '.') {
+    if (v > 0xffffffffn) return null;
+    val = Number(v);
+    if (s[i] === '.') {
       if (parts.length > 2 || val > 0xff) return null;
       parts.push(val);
-      c = s[++i] ?? '';
+      i++;
     } else break;
   }
-  if (c !== '' && !isSpace(c)) return null;
-  if (!digit) return null;
+  if (i < s.length && !isSpace(s[i])) return null;
   const max = [0xffffffff, 0xffffff, 0xffff, 0xff];
   if (val > max[parts.length]) return null;
   let out = val;
