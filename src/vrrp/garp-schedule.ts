@@ -155,6 +155,12 @@ export interface PacedAddress {
   iface: string;
   /** IFF_NOARP on the interface: keepalived sends nothing for it */
   noArp?: boolean;
+  /**
+   * keepalived's order for queued messages: it walks instances in configuration order, then each one's
+   * VIPs and eVIPs in configuration order (vrrp_arp_thread / vrrp_arpna_send), so a wake-up sends the
+   * lowest-ordered pending address first, whatever order they were queued in. Default: queue order.
+   */
+  order?: number;
 }
 
 export interface PacerState {
@@ -192,6 +198,13 @@ function intervalOf(cfg: PacerConfig, a: PacedAddress): number {
   return a.family === AddressFamily.Inet6 ? i.gnaIntervalMs : i.garpIntervalMs;
 }
 
+/** Stable insert by `order` (entries without one keep queue order after ordered ones of equal rank). */
+function insertOrdered(list: PacedAddress[], a: PacedAddress): PacedAddress[] {
+  const o = a.order ?? Infinity;
+  const i = list.findIndex((p) => (p.order ?? Infinity) > o);
+  return i < 0 ? [...list, a] : [...list.slice(0, i), a, ...list.slice(i)];
+}
+
 /**
  * One step of keepalived's GARP/NA rate limiting. Without an interval every message goes out at once.
  * With one, a message is sent if the interface's next-allowed time has passed (or was never set) and
@@ -199,7 +212,7 @@ function intervalOf(cfg: PacerConfig, a: PacedAddress): number {
  * setting a per-address flag, so all the repeats of one burst that hit the limit collapse into one
  * queued message (2.2.7 behaviour: repeat 5 with an interval gives 2 messages for a lone address).
  * Queuing arms the wake-up at now + interval if that is earlier than the armed one; at the wake-up,
- * queued addresses whose interface allows it are sent in queue order (each pushing its interface's
+ * queued addresses whose interface allows it are sent in `order` (each pushing its interface's
  * next-allowed time), and the wake-up is re-armed at the earliest next-allowed time of those left.
  */
 export function pacerStep(state: PacerState, ev: PacerEvent, now: number): { state: PacerState; actions: PacerAction[] } {
@@ -223,7 +236,7 @@ export function pacerStep(state: PacerState, ev: PacerEvent, now: number): { sta
           const iv = intervalOf(cfg, a);
           const na = next[keyOf(a)];
           if (iv > 0 && na !== undefined && now < na) {
-            if (!pending.some((p) => sameAddress(p, a))) pending.push(a);
+            if (!pending.some((p) => sameAddress(p, a))) pending = insertOrdered(pending, a);
             const candidate = now + iv;
             if (wakeAt === undefined || candidate < wakeAt) wakeAt = candidate;
           } else {

@@ -75,7 +75,7 @@ t.test('planMasterBursts: timeline tables', async (t) => {
   }
 });
 
-const v4 = (address: string, iface = 'eth0', instance = 'VI_1'): PacedAddress => ({ instance, address, family: AddressFamily.Inet, iface });
+const v4 = (address: string, iface = 'eth0', instance = 'VI_1', order?: number): PacedAddress => ({ instance, address, family: AddressFamily.Inet, iface, ...(order !== undefined ? { order } : {}) });
 const v6 = (address: string, iface = 'eth0', instance = 'VI_1'): PacedAddress => ({ instance, address, family: AddressFamily.Inet6, iface });
 
 /** Runs events at times; returns every send as [time, address] and the timer actions. */
@@ -120,6 +120,19 @@ t.test('pacer: garp_interval spaces messages per interface and family (keepalive
       initialPacerState({ garpIntervalMs: 100, gnaIntervalMs: 0 }),
       [[0, { type: 'burst', addresses: [v4('10.0.0.1')], repeat: 5 }]],
       [[0, '10.0.0.1'], [100, '10.0.0.1']],
+    ],
+    [
+      // measured with keepalived 2.2.7 (test/netns/garp-keepalived.test.ts): .100 @0, .100 @300, .101 @600
+      'two VIPs, repeat 3, interval 300, VIP order: the first VIP goes again before the second',
+      initialPacerState({ garpIntervalMs: 300, gnaIntervalMs: 0 }),
+      [[0, { type: 'burst', addresses: [v4('10.0.0.100', 'eth0', 'VI_1', 0), v4('10.0.0.101', 'eth0', 'VI_1', 1)], repeat: 3 }]],
+      [[0, '10.0.0.100'], [300, '10.0.0.100'], [600, '10.0.0.101']],
+    ],
+    [
+      'without order: queue order',
+      initialPacerState({ garpIntervalMs: 300, gnaIntervalMs: 0 }),
+      [[0, { type: 'burst', addresses: [v4('10.0.0.100'), v4('10.0.0.101')], repeat: 3 }]],
+      [[0, '10.0.0.100'], [300, '10.0.0.101'], [600, '10.0.0.100']],
     ],
     [
       'three VIPs, repeat 1, interval 100: one per interval in VIP order',
