@@ -500,8 +500,23 @@ function finish(st: State): void {
   finishVirtualServers(st);
   const { ctx, cfg } = st;
   const g = cfg.globalDefs;
-  if (g.lvsSyncDaemon?.vrrpInstance && !cfg.vrrpInstances.some((v) => v.name === g.lvsSyncDaemon!.vrrpInstance))
-    err(ctx, Code.UNDEFINED_REF, `lvs_sync_daemon vrrp instance ${g.lvsSyncDaemon.vrrpInstance} not found`, g.lvsSyncDaemon.loc);
+  // vrrp_parser.c vrrp_lvs_syncd_handler: the deprecated per-instance form fills the global one if unset
+  for (const v of cfg.vrrpInstances) {
+    if (!v.lvsSyncDaemonInterface) continue;
+    if (!g.lvsSyncDaemon) g.lvsSyncDaemon = { loc: v.loc, interface: v.lvsSyncDaemonInterface, vrrpInstance: v.name };
+    else if (g.lvsSyncDaemon.vrrpInstance !== v.name)
+      warn(ctx, Code.IGNORED, `(${v.name}) lvs_sync_daemon_interface has already been specified as ${g.lvsSyncDaemon.interface} - ignoring`, v.loc);
+  }
+  const sd = g.lvsSyncDaemon;
+  if (sd?.vrrpInstance) {
+    const inst = cfg.vrrpInstances.find((v) => v.name === sd.vrrpInstance);
+    // vrrp.c vrrp_complete_init: "Unable to find vrrp instance %s for lvs_syncd - clearing lvs_syncd config"
+    // (reported when the VRRP process starts, not by keepalived -t)
+    if (!inst) {
+      err(ctx, Code.UNDEFINED_REF, `lvs_sync_daemon vrrp instance ${sd.vrrpInstance} not found; the sync daemon is not started`, sd.loc);
+      delete g.lvsSyncDaemon;
+    } else if (sd.syncId === undefined) sd.syncId = inst.virtualRouterId; // "If no syncid configured, use vrid"
+  } else if (sd && sd.syncId === undefined) sd.syncId = 0;
   if (ctx.scriptLocs.length > 0 && !g.enableScriptSecurity) {
     // keepalived (main.c / vrrp.c / check_data.c): "SECURITY VIOLATION - scripts are being executed but
     // script_security not enabled" — keepalived -t exits 6 (KEEPALIVED_CHK_EXIT_CONFIG_TEST_SECURITY).

@@ -87,6 +87,8 @@ const DEFAULTS: Row[] = [
   ['global vrrp_strict', vrrpConf('', { head: 'global_defs {\nvrrp_strict\n}' }), (c) => vi0(c).strictMode, true],
   ['vrrp smtp_alert from global', vrrpConf('', { head: 'global_defs {\nsmtp_alert\n}' }), (c) => vi0(c).smtpAlert, true],
   ['vrrp smtp_alert_vrrp over smtp_alert', vrrpConf('', { head: 'global_defs {\nsmtp_alert\nsmtp_alert_vrrp false\n}' }), (c) => vi0(c).smtpAlert, false],
+  ['lvs_sync_daemon syncid defaults to the vrid', vrrpConf('', { head: 'global_defs {\nlvs_sync_daemon eth1 inst VI_1\n}' }), (c) => [c.globalDefs.lvsSyncDaemon?.interface, c.globalDefs.lvsSyncDaemon?.syncId], ['eth1', 51]],
+  ['lvs_sync_daemon_interface (deprecated) fills lvs_sync_daemon', vrrpConf('lvs_sync_daemon_interface eth1'), (c) => [c.globalDefs.lvsSyncDaemon?.interface, c.globalDefs.lvsSyncDaemon?.vrrpInstance, c.globalDefs.lvsSyncDaemon?.syncId], ['eth1', 'VI_1', 51]],
   ['global defaults', '', (c) => [c.globalDefs.smtpConnectTimeout, c.globalDefs.vrrpMcastGroup4, c.globalDefs.vrrpMcastGroup6], [30, '224.0.0.18', 'ff02::12']],
   ['track_file defaults', 'track_file tf {\nfile /tmp/x\n}', (c) => [c.trackFiles[0]!.weight, c.trackFiles[0]!.file], [1, '/tmp/x']],
 ];

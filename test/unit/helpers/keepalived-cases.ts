@@ -75,6 +75,8 @@ export const KA_CASES: KaCase[] = [
   { name: 'global vrrp_garp_interval 0', conf: 'global_defs {\n  vrrp_garp_interval 0\n}\n' + vrrpConf(), rc: 5 },
   { name: 'global smtp_alert maybe', conf: 'global_defs {\n  smtp_alert maybe\n}\n' + vsConf(), rc: 5 },
   { name: 'lvs_flush_onstop (old spelling)', conf: 'global_defs {\n  lvs_flush_onstop\n}\n' + vsConf(), rc: 0 },
+  { name: 'lvs_sync_daemon naming an unknown instance', conf: 'global_defs {\n  lvs_sync_daemon eth0 inst VI_9\n}\n' + vrrpConf(), rc: 0, divergence: 'keepalived reports it only when the VRRP process starts ("Unable to find vrrp instance VI_9 for lvs_syncd - clearing"); lvskeeper reports E_UNDEFINED_REF' },
+  { name: 'lvs_sync_daemon', conf: 'global_defs {\n  lvs_sync_daemon eth0 inst VI_1 id 7\n}\n' + vrrpConf(), rc: 0 },
   { name: 'lvs_timeouts', conf: 'global_defs {\n  lvs_timeouts tcp 900 tcpfin 120 udp 300\n}\n' + vsConf(), rc: 0 },
   { name: 'use_vmac (unsupported by lvskeeper only)', conf: vrrpConf('use_vmac'), rc: 0 },
   { name: 'enable_snmp_vrrp (unsupported by lvskeeper only)', conf: 'global_defs {\n  enable_snmp_vrrp\n}\n' + vrrpConf(), rc: 0 },
