@@ -438,6 +438,13 @@ export class CheckScheduler extends EventEmitter {
    */
   private scheduleFirst(job: Job): void {
     const t = job.target;
+    // check_api.c register_checkers_thread
+    const enabled = !(job.disabled.size > 0 && job.disabled.size >= job.ids.size);
+    this.emit('log', {
+      jobKey: job.key,
+      message: `${enabled ? 'A' : 'Dea'}ctivating healthchecker for service ${targetLabel(t)} for VS ${t.vsLabel ?? '-'}`,
+      at: this.clock.now(),
+    } satisfies CheckerLogEvent);
     if (t.kind === CheckerKind.File) {
       if (this.watchFile) job.unwatch = this.watchFile(t.file.path, () => this.runNow(job));
       this.scheduleAt(job, this.clock.now());

@@ -75,7 +75,7 @@ t.test('first failure of a non-alpha checker brings it down without retries', as
   // UDP_CHECK does not retry while down: 1000 (down), 3000, 5000, 7000
   t.same(f.starts, [1000, 3000, 5000, 7000]);
   t.same(ev.map((e) => [e.at, e.up]), [[1000, false]]);
-  t.same(logs, ['UDP_CHECK on service [10.0.0.2]:udp:53 failed.']);
+  t.same(logs, ['Activating healthchecker for service [10.0.0.2]:udp:53 for VS -', 'UDP_CHECK on service [10.0.0.2]:udp:53 failed.']);
   s.stop();
 });
 

@@ -103,7 +103,6 @@ const ROWS: Row[] = [
   ['W_IGNORED', vsConf({ vs: 'sorry_server_inhibit' }), /^sorry_server_inhibit used before or without sorry_server - ignoring$/, 6, 1],
   ['W_IGNORED', vrrpConf('notify_master /bin/a\nnotify_master /bin/b'), /^notify_master script already specified - ignoring this one$/, 6, 1],
   ['W_IGNORED', vsConf({ addr: 'fwmark 1' }), /^Virtual server fwmark 1: protocol specified for fwmark - protocol will be ignored$/, 2, 1],
-  ['W_IGNORED', SCRIPT.replace('"/bin/true"', '/bin/test -f x') + vrrpConf('track_script {\nchk\n}'), /keepalived uses only the first word "\/bin\/test" as the command/, 2, 20],
   // W_DEPRECATED: keepalived reports the spelling as deprecated
   ['W_DEPRECATED', vsConf({ checker: 'HTTP_GET', chk: 'nb_get_retry 3\nurl {\npath /\n}' }), /^'nb_get_retry' is deprecated; use retry$/, 10, 1],
   ['W_DEPRECATED', vrrpConf('lvs_sync_daemon_interface eth1'), /^'lvs_sync_daemon_interface' is deprecated; use global_defs lvs_sync_daemon$/, 5, 1],
@@ -143,6 +142,13 @@ for (const [code, conf, msg, line, col] of ROWS) {
 t.test('every code is exercised and codes follow severity', async (t) => {
   const used = new Set(ROWS.map((r) => r[0]));
   for (const c of Object.values(Code)) if (c !== Code.BLOCK_EXPECTED || used.has(c)) t.ok(used.has(c), `${c} has a row`);
+});
+
+t.test('info: unquoted script arguments', async (t) => {
+  const { diagnostics } = build(SCRIPT.replace('"/bin/true"', '/bin/test -f x') + vrrpConf('track_script {\nchk\n}'));
+  const d = diagnostics.find((x) => x.code === 'I_SCRIPT_ARGS')!;
+  t.match(d.message, /keepalived uses only the first word "\/bin\/test" as the command/);
+  t.same([d.severity, d.loc?.line, d.loc?.col], ['info', 2, 20]);
 });
 
 t.test('info: unused vrrp_script, script security', async (t) => {

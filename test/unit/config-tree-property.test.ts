@@ -28,17 +28,13 @@ const quotedChars = [...wordChars, ' ', '\t', '{', '}', '#', '!', "'", '@', '~',
 const quoted = fc.array(fc.constantFrom(...quotedChars), { maxLength: 10 }).map((a) => a.join(''));
 const arg = fc.oneof(word.map((text) => ({ text, quoted: false })), quoted.map((text) => ({ text, quoted: true })));
 
-const tree: fc.Arbitrary<GenNode[]> = fc.letrec<{ nodes: GenNode[]; node: GenNode }>((tie) => ({
-  node: fc.record(
-    {
-      keyword,
-      args: fc.array(arg, { maxLength: 4 }),
-      children: fc.array(tie('node'), { maxLength: 3, depthSize: 'small' }),
-    },
-    { requiredKeys: ['keyword', 'args'] },
-  ) as fc.Arbitrary<GenNode>,
-  nodes: fc.array(tie('node'), { minLength: 1, maxLength: 5, depthSize: 'small' }),
-})).nodes;
+const nodeAt = (depth: number): fc.Arbitrary<GenNode> =>
+  fc.record({
+    keyword,
+    args: fc.array(arg, { maxLength: 4 }),
+    children: depth === 0 ? fc.constant(undefined) : fc.option(fc.array(nodeAt(depth - 1), { maxLength: 3 }), { nil: undefined }),
+  });
+const tree: fc.Arbitrary<GenNode[]> = fc.array(nodeAt(3), { minLength: 1, maxLength: 5 });
 
 type Item = { kind: 'line'; node: GenNode } | { kind: 'open' } | { kind: 'close' };
 

@@ -154,6 +154,10 @@ t.test('includes: loops and depth never hang', async (t) => {
   files['/etc/keepalived/keepalived.conf'] = 'include f0.conf\n';
   r = parse(files);
   t.same(r.codes, ['E_INCLUDE_DEPTH']);
+  r = parse({ '/etc/keepalived/keepalived.conf': 'x\n~SEQ(i,1,3) include keepalived.conf\n' });
+  t.ok(r.codes.includes('E_INCLUDE_LIMIT') || r.codes.includes('E_INCLUDE_DEPTH'), 'generated self-includes stop');
+  r = parse({ '/etc/keepalived/keepalived.conf': 'includem *.conf\n', '/etc/keepalived/a.conf': 'includem *.conf\n' });
+  t.ok(r.codes.every((c) => c === 'E_INCLUDE_LOOP'), 'every glob match is checked for loops');
 });
 
 t.test('@id conditional lines', async (t) => {
@@ -247,6 +251,12 @@ t.test('multiline definitions', async (t) => {
   t.equal(parse('$M=\\\nonly\n$M\n').tree, 'only', 'empty first line');
   const nested = ['$IN=in1 \\', 'in2', '$OUT=out1 \\', '$IN \\', 'out2', '$OUT'].join('\n');
   t.equal(parse(nested).tree, 'out1; in1; in2; out2', 'nested multiline definitions');
+  const rec = parse('$M=a \\\n$M\n$M\n');
+  t.equal(rec.tree, 'a; $M', 'a multiline definition expanding itself is refused (left as it is)');
+  t.same(rec.codes, ['E_PARAM_RECURSION']);
+  const mutual = parse('$A=a \\\n$B\n$B=b \\\n$A\n$A\n');
+  t.equal(mutual.tree, 'a; b; $A');
+  t.same(mutual.codes, ['E_PARAM_RECURSION']);
 });
 
 t.test('~SEQ and ~LST generators', async (t) => {

@@ -69,6 +69,7 @@ export const KA_CASES: KaCase[] = [
   { name: 'vrrp_script without script', conf: 'vrrp_script chk {\n  interval 2\n}\n' + vrrpConf(), rc: 5 },
   { name: 'unused vrrp_script (reported only when the VRRP process starts)', conf: SEC + SCRIPT + vrrpConf(), rc: 0 },
   { name: 'used vrrp_script', conf: SEC + SCRIPT + vrrpConf('track_script {\n    chk\n  }'), rc: 0 },
+  { name: 'vrrp_script with unquoted arguments', conf: SEC + 'vrrp_script chk {\n  script /usr/bin/test -f /etc/passwd\n}\n' + vrrpConf('track_script {\n    chk\n  }'), rc: 0 },
   { name: 'vrrp_script weight 300', conf: SEC + SCRIPT.replace('}', '  weight 300\n}') + vrrpConf('track_script {\n    chk\n  }'), rc: 5 },
   { name: 'sync group naming unknown instance', conf: 'vrrp_sync_group G {\n  group {\n    VI_1\n    VI_X\n  }\n}\n' + vrrpConf(), rc: 5 },
   { name: 'global vrrp_version 4', conf: 'global_defs {\n  vrrp_version 4\n}\n' + vrrpConf(), rc: 5 },
