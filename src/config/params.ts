@@ -19,6 +19,8 @@ export interface Definition {
 export interface MultilinePtr {
   value: SrcText;
   off: number;
+  /** the multiline definitions whose expansion produced this one, innermost last (recursion guard) */
+  chain: readonly Definition[];
 }
 
 const isAlpha = (c: string | undefined) => c !== undefined && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
@@ -171,8 +173,10 @@ export interface ReplaceEvents {
   runaway(at: Loc): void;
   /** keepalived 2.2.7 mangles the rest of the line after a shrinking ${NAME params} that is not last */
   paramsMidLine(name: string, at: Loc): void;
-  /** a multiline definition starts expanding: the caller saves its multiline state (multiline_stack_push) */
-  multilineStart(def: Definition, prev: MultilinePtr | undefined): void;
+  /** the multiline definitions the line being substituted comes from */
+  chain?: readonly Definition[];
+  /** a multiline definition starts expanding: the caller saves its multiline state (multiline_stack_push); false refuses */
+  multilineStart(def: Definition, prev: MultilinePtr | undefined): boolean;
 }
 
 /** Upper bound of substitutions on one line before we call it a runaway recursion. */
@@ -212,7 +216,7 @@ export function replaceParams(
     const { def } = r.ref;
     found = true;
     nextPtr = multiline;
-    if (def.multiline) ev.multilineStart(def, multiline);
+    if (def.multiline && !ev.multilineStart(def, multiline)) return { buf, found: false, multiline: multilineIn };
     const at = buf.locAt(cur);
     let value: SrcText;
     if (def.fn) value = SrcText.at(def.fn(r.ref.params, at), at);
@@ -222,7 +226,7 @@ export function replaceParams(
       const nl = value.text.indexOf('\n');
       const firstLen = nl < 0 ? value.length : nl;
       repl = value.slice(0, firstLen);
-      nextPtr = { value, off: firstLen + 1 };
+      nextPtr = { value, off: firstLen + 1, chain: [...(ev.chain ?? []), def] };
       multiline = nextPtr;
     } else repl = value;
     const total = r.ref.length;

@@ -12,7 +12,9 @@ import type { Diagnostic, Loc, ParseOptions, Severity, SourceLoader } from './ty
 /** Nesting of include files beyond which we stop (keepalived itself only stops when it runs out of descriptors). */
 export const MAX_INCLUDE_DEPTH = 64;
 /** Lines a configuration may expand to (generators, multiline definitions) before we call it runaway. */
-export const MAX_LINES = 20_000_000;
+export const MAX_LINES = 10_000_000;
+/** Files (include matches) opened in all, before we call it an include explosion. */
+export const MAX_FILE_OPENS = 10_000;
 /** Lines all ~SEQ/~LST generators together may produce. */
 export const MAX_GENERATED = 5_000_000;
 /** Re-examinations of one line after substitution (the do { } while (recheck) of read_line()). */
@@ -36,6 +38,10 @@ interface GlobFrame {
   type: number;
   savedIncludeCheck: number;
   numMatches: number;
+  /** the include line came from a generator or a multiline definition */
+  generated: boolean;
+  /** the include line (or the command line for the top file) */
+  loc: Loc;
   file?: OpenFile;
 }
 
@@ -61,6 +67,11 @@ export class Preprocessor {
   private generated = 0;
   /** the line being returned came from a generator or a multiline definition */
   private curGenerated = false;
+  /** multiline definitions the current line was expanded from (recursion guard) */
+  private curChain: readonly Definition[] = [];
+  private residueChain: readonly Definition[] = [];
+  private readonly genChains = new WeakMap<Generator, readonly Definition[]>();
+  private opens = 0;
   private readonly quoteReported = new Set<string>();
   private readonly warned = new Set<string>();
 
@@ -154,7 +165,7 @@ export class Preprocessor {
       this.diag('error', 'E_INCLUDE_DEPTH', `include '${pattern}' is nested ${this.stack.length} deep; should be at most ${MAX_INCLUDE_DEPTH} (an include loop?) - skipping`, loc);
       return false;
     }
-    const frame: GlobFrame = { pattern, paths: [], next: 0, type, savedIncludeCheck: this.includeCheck, numMatches: 0 };
+    const frame: GlobFrame = { pattern, paths: [], next: 0, type, savedIncludeCheck: this.includeCheck, numMatches: 0, generated, loc };
     const abs = absolutePattern(pattern, this.cwd());
     this.stack.push(frame);
     const g = globInclude(this.loader, abs);
@@ -175,7 +186,7 @@ export class Preprocessor {
       }
     }
     frame.paths = g.paths.map((x) => path.posix.normalize(x));
-    if (!this.openNext(frame, loc, generated)) {
+    if (!this.openNext(frame)) {
       this.stack.pop();
       return false;
     }
@@ -183,15 +194,21 @@ export class Preprocessor {
   }
 
   /** open_conf_file(): the next readable match of the frame's glob. */
-  private openNext(frame: GlobFrame, loc: Loc | undefined, generated: boolean): boolean {
-    while (frame.next < frame.paths.length) {
+  private openNext(frame: GlobFrame): boolean {
+    const loc = frame.loc;
+    while (frame.next < frame.paths.length && !this.stopped) {
       const p = frame.paths[frame.next++];
+      if (++this.opens > MAX_FILE_OPENS) {
+        this.diag('error', 'E_INCLUDE_LIMIT', `more than ${MAX_FILE_OPENS} include files opened (an include loop through generated include lines?) - stopping`, loc);
+        this.stopped = true;
+        return false;
+      }
       if (p.endsWith('/')) {
         this.fileError(IncludeCheck.Read, 'INCLUDE_UNREADABLE', `Configuration file '${p}' is a directory - skipping`, loc, frame);
         continue;
       }
-      if (!generated && this.stack.some((f) => f !== frame && f.file?.path === p)) {
-        this.diag('error', 'E_INCLUDE_LOOP', `Configuration file '${p}' includes itself (directly or through other files) - skipping`, loc);
+      if (!frame.generated && this.stack.some((f) => f !== frame && f.file?.path === p)) {
+        this.diag('error', 'E_INCLUDE_LOOP', `Configuration file '${p}' includes itself (directly or through other files) - skipping`, loc ?? this.here());
         continue;
       }
       let text: string;
@@ -224,7 +241,7 @@ export class Preprocessor {
     const frame = this.stack[this.stack.length - 1];
     this.includeCheck = frame.savedIncludeCheck;
     frame.file = undefined;
-    if (this.openNext(frame, undefined, true)) return true;
+    if (this.openNext(frame)) return true;
     this.stack.pop();
     return this.stack.length > 0;
   }
@@ -318,6 +335,7 @@ export class Preprocessor {
               paramsMidLine: () => {},
               multilineStart: () => {
                 ml = true;
+                return true;
               },
             }, 64);
             if (ml) return { error: `~SEQ parameter is multiline definition '${buf.text}'` };
@@ -336,6 +354,7 @@ export class Preprocessor {
       this.gens.length = 0;
       return;
     }
+    this.genChains.set(r.gen, this.curChain);
     this.gens.push(r.gen);
   }
 
@@ -365,12 +384,15 @@ export class Preprocessor {
       if (this.residue) {
         buf = this.residue;
         generated = this.residueGenerated;
+        this.curChain = this.residueChain;
         this.residue = undefined;
       } else if (this.gens.length > 0 && this.gens.length > this.multilineSeqDepth) {
+        this.curChain = this.genChains.get(this.gens[this.gens.length - 1]) ?? [];
         buf = this.emitGenerator();
         generated = true;
       } else if (this.nextPtr) {
-        const { value, off } = this.nextPtr;
+        const { value, off, chain } = this.nextPtr;
+        this.curChain = chain;
         const end = value.text.indexOf('\n', off);
         if (end < 0) {
           buf = value.slice(off);
@@ -384,7 +406,7 @@ export class Preprocessor {
           }
         } else {
           buf = value.slice(off, end);
-          this.nextPtr = { value, off: end + 1 };
+          this.nextPtr = { value, off: end + 1, chain };
         }
         generated = true;
       } else {
@@ -392,6 +414,7 @@ export class Preprocessor {
         if (!l) return undefined;
         buf = l;
         generated = false;
+        this.curChain = [];
       }
       this.curGenerated = generated;
 
@@ -414,6 +437,7 @@ export class Preprocessor {
     if (residue) {
       this.residue = residue;
       this.residueGenerated = this.curGenerated;
+      this.residueChain = this.curChain;
     }
     return line;
   }
@@ -474,9 +498,15 @@ export class Preprocessor {
         runaway: (at) => this.diag('error', 'E_PARAM_RECURSION', `parameter substitution on line '${buf.text}' does not terminate (a parameter defined in terms of itself?)`, at),
         paramsMidLine: (name, at) =>
           this.once('W_PARAM_ARGS_MIDLINE', at, 'warning', `keepalived 2.2.7 garbles the rest of a line after \${${name} ...} with arguments; should be the last thing on the line`),
-        multilineStart: (_def, prev) => {
+        chain: this.curChain,
+        multilineStart: (def, prev) => {
+          if (this.curChain.includes(def)) {
+            this.diag('error', 'E_PARAM_RECURSION', `multiline parameter '${def.name}' is expanded from within its own expansion (keepalived would not stop) - not expanded`, buf.locAt(0));
+            return false;
+          }
           if (prev) this.multilineStack.push({ ptr: prev, seqDepth: this.multilineSeqDepth });
           this.multilineSeqDepth = this.gens.length;
+          return true;
         },
       });
       buf = r.buf;
