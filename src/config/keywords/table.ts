@@ -208,8 +208,9 @@ export function makeScript(ctx: Ctx, node: ConfNode, mode: 'notify' | 'single' =
     if (words[2] !== undefined) s.user = words[2];
     if (words[3] !== undefined) s.group = words[3];
   } else if (words.length > 2) {
+    // keepalived ignores the extra words silently (keepalived -t exits 0), so this is advice, not a warning
     const extra = node.args[1];
-    warn(ctx, Code.IGNORED, `${node.keyword}: keepalived uses only the first word ${JSON.stringify(cmd)} as the command; quote the whole command line to pass arguments (${words.slice(2).join(' ')} ignored)`, extra?.loc ?? node.loc);
+    info(ctx, 'I_SCRIPT_ARGS', `${node.keyword}: keepalived uses only the first word ${JSON.stringify(cmd)} as the command; quote the whole command line to pass arguments (${words.slice(2).join(' ')} ignored)`, extra?.loc ?? node.loc);
   }
   return s;
 }
