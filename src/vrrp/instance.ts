@@ -101,6 +101,9 @@ export class VrrpInstance {
   private receive(a: ReceivedAdvert): void {
     const st = this.s;
     if (st.state !== VrrpState.Backup && st.state !== VrrpState.Master) return; // keepalived ignores them in INIT/FAULT
+    // Demultiplex by VRID first, as keepalived does (vrrp_scheduler.c rb_find on hd->vrid): several instances
+    // share one interface socket, and an advert for another VRID is not an error of this instance.
+    if (a.msg.length >= 2 && a.msg[1] !== this.opts.check.vrid) return;
     const accept = this.opts.autoOldUnicastChecksum && this.opts.unicastPeers?.length ? [V3Ipv4ChecksumMode.OldUnicast] : [];
     const codec = {
       ...(this.txMode ? { v3Ipv4Checksum: this.txMode } : {}),

@@ -262,3 +262,19 @@ t.test('host timers that fire early are re-armed, not lost', async (tt) => {
   tt.equal(a.inst.counters.advertSent, 11, 'one advert per second, none lost');
   a.inst.stop();
 });
+
+t.test('instances of different VRIDs on one segment ignore each other without counting errors', async (tt) => {
+  const seg = new Segment(new VirtualClock());
+  const a = router(seg, '10.0.0.1', { priority: 150 });
+  const b = router(seg, '10.0.0.2', { priority: 100 }, { vrid: 52 });
+  a.inst.start();
+  b.inst.start();
+  seg.clock.advance(8000);
+  tt.equal(a.inst.state.state, VrrpState.Master);
+  tt.equal(b.inst.state.state, VrrpState.Master, 'separate virtual routers');
+  tt.equal(a.inst.counters.totalRejected(), 0);
+  tt.equal(b.inst.counters.totalRejected(), 0);
+  tt.equal(b.inst.counters.advertRcvd, 0);
+  a.inst.stop();
+  b.inst.stop();
+});
