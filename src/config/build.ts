@@ -351,7 +351,7 @@ function virtualServer(st: State, node: ConfNode): void {
   }
   if (!needBlock(ctx, node, 'virtual_server ADDR PORT { ... }')) return;
   const vs: Draft = {
-    loc: node.loc, delayLoop: VS_DEFAULTS.delayLoop, connectTimeout: VS_DEFAULTS.connectTimeout, inhibitOnFailure: false, ops: false, hashed: false, flag1: false,
+    loc: node.loc, delayLoop: VS_DEFAULTS.delayLoop, connectTimeout: VS_DEFAULTS.connectTimeout, inhibitOnFailure: false, ops: false, flag1: false,
     flag2: false, flag3: false, shPort: false, shFallback: false, mhPort: false, mhFallback: false,
     persistenceTimeout: 0, haSuspend: false, alpha: false, omega: false, quorum: VS_DEFAULTS.quorum,
     hysteresis: VS_DEFAULTS.hysteresis, weight: VS_DEFAULTS.weight,

@@ -539,7 +539,6 @@ export interface VirtualServer extends TunnelOpts {
   inhibitOnFailure: boolean;
   lbAlgo: Scheduler;
   ops: boolean;
-  hashed: boolean;
   flag1: boolean;
   flag2: boolean;
   flag3: boolean;

@@ -564,9 +564,15 @@ function lbAlgo(ctx: Ctx, node: ConfNode, vs: Draft): void {
 
 function lbFlag(ctx: Ctx, node: ConfNode, vs: Draft): void {
   const k = node.keyword;
-  const map: Record<string, string> = { ops: 'ops', hashed: 'hashed', 'flag-1': 'flag1', 'flag-2': 'flag2', 'flag-3': 'flag3' };
+  const map: Record<string, string> = { ops: 'ops', 'flag-1': 'flag1', 'flag-2': 'flag2', 'flag-3': 'flag3' };
   if (map[k]) {
     vs[map[k]!] = true;
+    return;
+  }
+  if (k === 'hashed') {
+    // check_parser.c lbflags_handler has no branch for "hashed": it sets nothing, and is reported unless the
+    // scheduler is sh or mh (IP_VS_SVC_F_HASHED is a kernel-internal flag)
+    if (vs.lbAlgo !== 'sh' && vs.lbAlgo !== 'mh') warn(ctx, Code.CONFLICT, 'hashed only applies to the sh/mh schedulers - ignoring', node.loc);
     return;
   }
   // sh-port/sh-fallback only with sh, mh-* only with mh, and lb_algo must come first (check_parser.c lbflags_handler)
