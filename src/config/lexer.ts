@@ -183,9 +183,38 @@ export function braceSplit(buf: SrcText): { line: SrcText; residue?: SrcText } {
   return { line: trimEndBlank(line), residue };
 }
 
+/**
+ * Shares (frozen) Loc objects between tokens at the same place: lines expanded many times by generators and
+ * multiline definitions would otherwise carry a million copies of the same few locations.
+ */
+export class LocPool {
+  private readonly files = new Map<string, Map<number, Loc>>();
+
+  at(t: SrcText, i: number): Loc {
+    const segs = t.segs;
+    let k = segs.length - 1;
+    while (k > 0 && segs[k].at > i) k--;
+    const sg = segs[k];
+    const col = sg.col + (i - sg.at);
+    let m = this.files.get(sg.file);
+    if (!m) {
+      m = new Map();
+      this.files.set(sg.file, m);
+    }
+    const key = sg.line * 0x100000 + col;
+    let loc = m.get(key);
+    if (!loc) {
+      loc = Object.freeze({ file: sg.file, line: sg.line, col });
+      m.set(key, loc);
+    }
+    return loc;
+  }
+}
+
 /** lib/parser.c alloc_strvec_r(): words split at WHITE_SPACE and '"'; "..." is one word without its quotes. */
-export function tokenize(line: SrcText): { tokens: Token[]; unmatchedQuote?: Loc } {
+export function tokenize(line: SrcText, pool?: LocPool): { tokens: Token[]; unmatchedQuote?: Loc } {
   const s = line.text;
+  const locAt = (i: number) => (pool ? pool.at(line, i) : line.locAt(i));
   const tokens: Token[] = [];
   let i = 0;
   for (;;) {
@@ -193,13 +222,13 @@ export function tokenize(line: SrcText): { tokens: Token[]; unmatchedQuote?: Loc
     if (i >= s.length) break;
     if (s[i] === '"') {
       const close = s.indexOf('"', i + 1);
-      if (close < 0) return { tokens, unmatchedQuote: line.locAt(i) };
-      tokens.push({ text: s.slice(i + 1, close), loc: line.locAt(i), quoted: true });
+      if (close < 0) return { tokens, unmatchedQuote: locAt(i) };
+      tokens.push({ text: s.slice(i + 1, close), loc: locAt(i), quoted: true });
       i = close + 1;
     } else {
       const st = i;
       while (i < s.length && !isWhite(s[i]) && s[i] !== '"') i++;
-      tokens.push({ text: s.slice(st, i), loc: line.locAt(st) });
+      tokens.push({ text: s.slice(st, i), loc: locAt(st) });
     }
   }
   return { tokens };

@@ -1,6 +1,6 @@
 // parseTree(): keepalived.conf text to a ConfNode block tree, with keepalived 2.2.7's grammar (lib/parser.c
 // read_line() via Preprocessor, alloc_strvec_r() words, and process_stream()'s handling of '{' and '}').
-import { tokenize } from './lexer';
+import { LocPool, tokenize } from './lexer';
 import { Preprocessor } from './preprocess';
 import type { ConfNode, Diagnostic, Loc, ParseOptions, SourceLoader } from './types';
 
@@ -53,8 +53,9 @@ function build(pre: Preprocessor, nodes: ConfNode[], report: (d: Diagnostic) => 
   const stack: Frame[] = [{ children: nodes }];
   /** the node made from the line just before, which a '{' line would open */
   let last: ConfNode | undefined;
+  const pool = new LocPool();
   for (let line = pre.next(); line !== undefined; line = pre.next()) {
-    const { tokens, unmatchedQuote } = tokenize(line);
+    const { tokens, unmatchedQuote } = tokenize(line, pool);
     if (unmatchedQuote) pre.quoteError(unmatchedQuote, `Unmatched quote: '${line.text}'`);
     if (tokens.length === 0) continue;
     const first = tokens[0];
@@ -81,7 +82,8 @@ function build(pre: Preprocessor, nodes: ConfNode[], report: (d: Diagnostic) => 
       continue;
     }
     const node: ConfNode = { keyword: first.text, args: tokens.slice(1), loc: first.loc };
-    node.raw = line.text;
+    // only where splitQuotedEscaped() could split differently from the tokens (quotes, escapes)
+    if (/["'\\]/.test(line.text)) node.raw = line.text;
     top.children.push(node);
     last = node;
     if (node.keyword === 'include_check' && stack.length === 2 && stack[1].node?.keyword === 'global_defs') {

@@ -31,7 +31,8 @@ export interface ConfNode {
   end?: Loc;
   /**
    * The whole preprocessed line (keepalived's buf_extern): script keywords (notify*, script, misc_path, ...) split
-   * it again with lexer.splitQuotedEscaped(), as keepalived's alloc_strvec_quoted_escaped() does.
+   * it again with lexer.splitQuotedEscaped(), as keepalived's alloc_strvec_quoted_escaped() does. Set only when
+   * the line has a quote or a backslash; otherwise that split equals the tokens.
    */
   raw?: string;
 }
