@@ -208,7 +208,7 @@ export const fsLoader: SourceLoader = {
     if (!st.isFile() || (st.mode & 0o111) !== 0) {
       throw new LoaderError('ENOTREGULAR', `'${p}' is not a regular non-executable file`);
     }
-    return fs.readFileSync(p, 'latin1');
+    return fs.readFileSync(p, 'utf8');
   },
   glob(pattern: string): string[] {
     return globWith(fsDirSource, pattern);

@@ -72,6 +72,7 @@ export class Preprocessor {
   private residueChain: readonly Definition[] = [];
   private readonly genChains = new WeakMap<Generator, readonly Definition[]>();
   private opens = 0;
+  private lastLoc: Loc = { file: '<config>', line: 0, col: 0 };
   private readonly quoteReported = new Set<string>();
   private readonly warned = new Set<string>();
 
@@ -123,10 +124,9 @@ export class Preprocessor {
     return this.loader.cwd();
   }
 
-  /** The location keepalived would report: the current file and line. */
+  /** The location keepalived would report: the start of the last line read. */
   private here(): Loc {
-    const f = this.stack[this.stack.length - 1]?.file;
-    return f ? { file: f.path, line: Math.max(1, f.lineNo - (f.pos === f.lineStart && f.lineNo > 1 ? 1 : 0)), col: 1 } : { file: '<config>', line: 0, col: 0 };
+    return this.lastLoc;
   }
 
   /** file_config_error(): an error when the include type or include_check asks for `errorType`, else a log line. */
@@ -364,7 +364,7 @@ export class Preprocessor {
     } else if (reason === 'multiline-not-last') {
       this.once('W_MULTILINE_PARAM_MIDLINE', at, 'warning', `multiline parameter '${name}' is only substituted when it is the last thing on the line; left as it is`);
     } else if (reason === 'bad-end' && this.defs.has(name)) {
-      this.once('W_PARAM_NOT_SUBSTITUTED', at, 'warning', `'$${name}' is followed by a character other than blank, ',', ')' or the line end, so keepalived does not substitute it; should be \${${name}}`);
+      this.once('W_PARAM_NOT_SUBSTITUTED', at, 'warning', `'$${name}' is not substituted: keepalived wants $${name} followed by a blank, ',', ')' or the line end, or \${${name}} with its closing '}'; should be \${${name}}`);
     } else if (reason === 'params' && this.defs.has(name)) {
       this.once('W_PARAM_ARGS', at, 'warning', `parameter '${name}' takes no arguments; left as it is`);
     }
@@ -433,6 +433,7 @@ export class Preprocessor {
       }
       break;
     }
+    this.lastLoc = buf.locAt(0);
     const { line, residue } = braceSplit(buf);
     if (residue) {
       this.residue = residue;

@@ -17,6 +17,8 @@ interface Case {
   conf: string;
   /** extra files next to keepalived.conf */
   files?: Record<string, string>;
+  /** file modes to set (relative name to mode) */
+  modes?: Record<string, number>;
   /** whether keepalived -t fails (documents the expectation; the test checks both programs against it) */
   fails: boolean;
 }
@@ -44,6 +46,15 @@ const cases: Case[] = [
   { name: 'include with braces', conf: 'include {x,y}.inc\n', files: { 'x.inc': G(' router_id a'), 'y.inc': '$Z=1\n' }, fails: false },
   { name: 'plain include of a missing file only logs', conf: 'include nothere.conf\n' + G(' router_id a'), fails: false },
   { name: 'block spanning an include', conf: 'global_defs {\ninclude body.inc\n}\n', files: { 'body.inc': ' router_id a\n' }, fails: false },
+  { name: 'CRLF line ends', conf: 'global_defs {\r\n router_id a\r\n}\r\n', fails: false },
+  { name: 'quoted brace is a value', conf: G(' router_id "{"'), fails: false },
+  { name: '@^id lines', conf: G('@^node1 router_id a\n@^other router_id b'), fails: false },
+  { name: 'plain include of a directory only logs', conf: 'include sub\n' + G(' router_id a'), files: { 'sub/x': '' }, fails: false },
+  { name: 'plain include skips an executable file', conf: 'include x.inc\n' + G(' router_id a'), files: { 'x.inc': '}\n' }, modes: { 'x.inc': 0o755 }, fails: false },
+  { name: 'parameter as ~SEQ bound', conf: '$N=2\n' + G(' notification_email {\n  ~SEQ(i,$N) a${i}@b.c\n }'), fails: false },
+  { name: 'nested multiline definitions', conf: '$IN=router_id b \\\nsmtp_server 10.0.0.1\n$OUT= \\\nglobal_defs { \\\n$IN \\\n}\n$OUT\n', fails: false },
+  { name: 'includer of a directory', conf: 'includer sub\n' + G(' router_id a'), files: { 'sub/x': '' }, fails: true },
+  { name: 'includer of an executable file', conf: 'includer x.inc\n' + G(' router_id a'), files: { 'x.inc': '' }, modes: { 'x.inc': 0o755 }, fails: true },
   { name: 'extra closing brace', conf: G(' router_id a') + '}\n', fails: true },
   { name: 'missing closing brace', conf: 'global_defs {\n router_id a\n', fails: true },
   { name: 'missing opening brace', conf: 'global_defs\n router_id a\n}\n', fails: true },
@@ -70,6 +81,7 @@ t.test('keepalived -t agrees on whether a config has errors', { skip: KEEPALIVED
       fs.mkdirSync(path.dirname(path.join(d, name)), { recursive: true });
       fs.writeFileSync(path.join(d, name), text);
     }
+    for (const [name, mode] of Object.entries(c.modes ?? {})) fs.chmodSync(path.join(d, name), mode);
     const run = spawnSync(KEEPALIVED!, ['-t', '-i', ID, '-f', conf], { encoding: 'utf8', timeout: 20000 });
     const kaFails = run.status !== 0;
     const ours = parseTree(conf, fsLoader, { configId: ID });
