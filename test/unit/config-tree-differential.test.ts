@@ -55,6 +55,8 @@ const cases: Case[] = [
   { name: 'nested multiline definitions', conf: '$IN=router_id b \\\nsmtp_server 10.0.0.1\n$OUT= \\\nglobal_defs { \\\n$IN \\\n}\n$OUT\n', fails: false },
   { name: 'includer of a directory', conf: 'includer sub\n' + G(' router_id a'), files: { 'sub/x': '' }, fails: true },
   { name: 'includer of an executable file', conf: 'includer x.inc\n' + G(' router_id a'), files: { 'x.inc': '' }, modes: { 'x.inc': 0o755 }, fails: true },
+  { name: 'include_check in an included file ends with that file', conf: 'include strict.inc\ninclude nothere.conf\n', files: { 'strict.inc': G(' include_check\n router_id a') }, fails: false },
+  { name: 'include_check applies to includes after it in the same file', conf: G(' include_check\n router_id a') + 'include {x,nope}.inc\n', files: { 'x.inc': '' }, fails: true },
   { name: 'extra closing brace', conf: G(' router_id a') + '}\n', fails: true },
   { name: 'missing closing brace', conf: 'global_defs {\n router_id a\n', fails: true },
   { name: 'missing opening brace', conf: 'global_defs\n router_id a\n}\n', fails: true },

@@ -136,6 +136,8 @@ t.test('includes: missing files, as keepalived treats them', async (t) => {
   t.same(r.codes, ['W_INCLUDE_UNREADABLE'], 'a directory is skipped');
   r = parse('global_defs {\n include_check\n}\ninclude nothere.conf\n');
   t.same(r.codes, ['E_INCLUDE_NOT_FOUND'], 'global_defs include_check makes plain includes strict');
+  r = parse({ '/etc/keepalived/keepalived.conf': 'include s.inc\ninclude nothere.conf\n', '/etc/keepalived/s.inc': 'global_defs {\n include_check\n}\ninclude nothere.conf\n' });
+  t.same(r.codes, ['E_INCLUDE_NOT_FOUND', 'W_INCLUDE_NOT_FOUND'], 'include_check is restored when the file that set it ends');
   r = parse('global_defs {\n include_check bogus\n}\n');
   t.same(r.codes, ['E_BAD_INCLUDE_CHECK']);
   const none = parseTree('/nope.conf', memoryLoader({}), {});
