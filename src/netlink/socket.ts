@@ -1,5 +1,16 @@
 // A generic-netlink socket over the `netlink` package's RawNetlinkSocket: request/ack, dumps, and
 // pipelined requests matched by sequence number within a window sized to the receive buffer.
+//
+// How netlink@0.3.0 delivers (src/binding.cc): a uv_poll watcher calls recvmsg up to 32 times per wakeup;
+// by default it peeks (MSG_PEEK|MSG_TRUNC) to size each buffer, so every datagram arrives whole as one
+// 'message' event (several nlmsgs in it for dumps and coalesced acks). send() calls sendmsg at once when
+// its queue is empty (the kernel runs a genl doit inside that sendmsg, so the ack is queued before send
+// returns), otherwise it queues and retries on EAGAIN/ENOBUFS when writable. Receive errors (ENOBUFS
+// when the kernel dropped replies for lack of SO_RCVBUF) come as 'error' events and the socket stays
+// open. SO_RCVBUF is capped by net.core.rmem_max (the package has no SO_RCVBUFFORCE), so the window is
+// bounded by getRecvBufferSize() / per-request budget instead of trusting the requested size.
+// Its higher layers (NetlinkSocket.request, GenericNetlinkSocket) wait for each ack and throw bare
+// strings ("Request rejected: ENOENT"), so this module uses the raw socket and does its own matching.
 import { RawNetlinkSocket } from 'netlink';
 import { constants as osConstants } from 'os';
 import { NetlinkError, errnoName, fromPackageError } from './errors';
