@@ -44,7 +44,10 @@
  *                                             scope of a link-local destination.
  *   close(handle)                             stops the poll (uv_poll_stop + uv_close) and closes the fd;
  *                                             idempotent. A handle that is garbage-collected unclosed and not
- *                                             reading is closed by its finalizer.
+ *                                             reading is closed by its finalizer. When the environment ends
+ *                                             (process or worker exit) with a handle still reading, an
+ *                                             asynchronous cleanup hook closes it before a worker unloads
+ *                                             the addon (uv_close's callback lives in this library).
  *
  * ERRORS
  *   A failed system call throws (or passes to the receive callback) an Error whose message is
@@ -96,6 +99,7 @@ typedef struct {
   napi_ref cb_ref;
   napi_async_context async_ctx;
   bool delivering; /* inside napi_make_callback: close() defers napi_async_destroy */
+  napi_async_cleanup_hook_handle cleanup; /* registered while the poll handle exists */
   unsigned char *rbuf;
 } lvsk_sock;
 
@@ -143,22 +147,28 @@ static void sock_free_if_done(lvsk_sock *s) {
 static void on_poll_closed(uv_handle_t *h) {
   lvsk_sock *s = (lvsk_sock *)h->data;
   s->poll_state = POLL_CLOSED;
+  /* Only now may a worker's environment finish tearing down (and unload this addon). */
+  if (s->cleanup) {
+    napi_remove_async_cleanup_hook(s->cleanup);
+    s->cleanup = NULL;
+  }
   sock_free_if_done(s);
 }
 
-/* Stops reading and closes the fd; releases the references that kept the handle alive. */
-static void sock_close(napi_env env, lvsk_sock *s, bool in_finalizer) {
+/*
+ * Stops reading and closes the fd; releases the references that kept the handle alive. `teardown`:
+ * called while the environment goes away (cleanup hook or finalizer), when no JS may run.
+ */
+static void sock_close(napi_env env, lvsk_sock *s, bool teardown) {
   if (s->poll_state == POLL_ACTIVE) {
     uv_poll_stop(&s->poll);
     s->poll_state = POLL_CLOSING;
     uv_close((uv_handle_t *)&s->poll, on_poll_closed);
-    if (!in_finalizer) {
-      if (s->cb_ref) napi_delete_reference(env, s->cb_ref);
-      if (s->self_ref) napi_delete_reference(env, s->self_ref);
-      if (s->async_ctx && !s->delivering) {
-        napi_async_destroy(env, s->async_ctx);
-        s->async_ctx = NULL;
-      }
+    if (s->cb_ref) napi_delete_reference(env, s->cb_ref);
+    if (s->self_ref) napi_delete_reference(env, s->self_ref);
+    if (s->async_ctx && !s->delivering) {
+      napi_async_destroy(env, s->async_ctx);
+      s->async_ctx = NULL;
     }
     s->cb_ref = NULL;
     s->self_ref = NULL;
@@ -169,11 +179,31 @@ static void sock_close(napi_env env, lvsk_sock *s, bool in_finalizer) {
   }
 }
 
+/*
+ * Environment teardown (worker exit, process exit) with the poll handle still open: close it. This is an
+ * asynchronous cleanup hook (Node-API 8) because a worker unloads the addon after its cleanup: the
+ * uv_close callback must have run by then, and on_poll_closed signals that by removing the hook.
+ */
+static void async_cleanup_hook(napi_async_cleanup_hook_handle handle, void *arg) {
+  lvsk_sock *s = (lvsk_sock *)arg;
+  s->cleanup = handle;
+  sock_close(s->env, s, true); /* no-op if close() already started closing the poll handle */
+}
+
 static void sock_finalize(napi_env env, void *data, void *hint) {
   (void)hint;
   lvsk_sock *s = (lvsk_sock *)data;
-  /* Only reachable while reading at environment teardown (self_ref is strong otherwise). */
-  sock_close(env, s, true);
+  /* A reading handle is closed by async_cleanup_hook before this runs at teardown; otherwise it is
+   * garbage that was never closed. */
+  if (s->poll_state == POLL_ACTIVE) {
+    uv_poll_stop(&s->poll);
+    s->poll_state = POLL_CLOSING;
+    uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+  }
+  if (s->fd >= 0) {
+    close(s->fd);
+    s->fd = -1;
+  }
   s->finalized = true;
   sock_free_if_done(s);
 }
@@ -739,6 +769,7 @@ static napi_value ip_start(napi_env env, napi_callback_info info) {
   CHECK_NAPI(napi_create_reference(env, argv[0], 1, &s->self_ref));
   CHECK_NAPI(napi_create_string_utf8(env, "lvsk_packet.ip", NAPI_AUTO_LENGTH, &name));
   CHECK_NAPI(napi_async_init(env, NULL, name, &s->async_ctx));
+  CHECK_NAPI(napi_add_async_cleanup_hook(env, async_cleanup_hook, s, &s->cleanup));
   return NULL;
 }
 

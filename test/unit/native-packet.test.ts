@@ -1,6 +1,6 @@
 // src/native/packet.ts and the lvsk_packet addon without namespaces: loader errors, argument validation, and a loopback IPv6 round trip (protocol 253, RFC 3692 experimentation).
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BUILD_COMMAND, IpSocket, NativeNotBuiltError, PacketSocket, PacketSocketError, ReceivedDatagram, addonPaths, loadAddonFrom, loadPacketAddon, nativeAvailable } from '../../src/native/packet';
@@ -104,4 +104,14 @@ t.test('loopback IPv6 round trip through IpSocket (root)', { skip: !built ? 'add
   t.equal(closed, 1);
   t.equal(rx.closed, true);
   t.throws(() => rx.send(Buffer.alloc(1), '::1'), { code: 'EBADF' });
+});
+
+t.test('a worker that exits while reading tears down cleanly (async cleanup hook)', { skip: !built ? 'addon not built' : !root ? 'needs root (raw sockets)' : false }, async (t) => {
+  const { Worker } = await import('node:worker_threads');
+  const addon = addonPaths().find((p) => existsSync(p))!;
+  const src = `const a = require(${JSON.stringify(addon)});
+    for (let i = 0; i < 20; i++) { const x = a.ipOpen({ family: 6, protocol: 253 }); a.ipStart(x, () => {}); a.ipRef(x, false); if (i % 2) a.close(x); }
+    const r = a.ipOpen({ family: 6, protocol: 253 }); a.ipStart(r, () => {}); setTimeout(() => process.exit(7), 20);`;
+  const code = await new Promise<number>((resolve) => new Worker(src, { eval: true }).on('exit', resolve));
+  t.equal(code, 7, 'worker exited with its own code (no crash of the process)');
 });
