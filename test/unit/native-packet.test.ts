@@ -115,3 +115,24 @@ t.test('a worker that exits while reading tears down cleanly (async cleanup hook
   const code = await new Promise<number>((resolve) => new Worker(src, { eval: true }).on('exit', resolve));
   t.equal(code, 7, 'worker exited with its own code (no crash of the process)');
 });
+
+t.test('IPv4 loopback: IP_HDRINCL send, TTL from IP_TTL ancillary data (root)', { skip: !built ? 'addon not built' : !root ? 'needs root (raw sockets)' : false }, async (t) => {
+  const rx = IpSocket.open({ family: 4, protocol: 253, device: 'lo' });
+  t.teardown(() => rx.close());
+  const tx = IpSocket.open({ family: 4, protocol: 253, noReceive: true, headerIncluded: true });
+  t.teardown(() => tx.close());
+  const got = new Promise<ReceivedDatagram>((resolve) => rx.on('message', (m: ReceivedDatagram) => m.data.length === 24 && m.data[20] === 0x5e && resolve(m)));
+  await new Promise((r) => setImmediate(r));
+  // IPv4 header written by the caller (as keepalived does for VRRP): TTL 77, protocol 253, 127.0.0.1 -> 127.0.0.1
+  const ip = Buffer.from('45c000180000400' + '04dfd0000' + '7f000001' + '7f000001' + '5e010203', 'hex');
+  ip[8] = 77;
+  t.equal(tx.send(ip, '127.0.0.1'), 24);
+  const m = await Promise.race([got, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000))]);
+  t.ok(m, 'received');
+  if (!m) return;
+  t.equal(m.hopLimit, 77, 'IP_TTL cmsg');
+  t.equal(m.data[8], 77, 'TTL in the delivered header');
+  t.equal(m.destination, '127.0.0.1');
+  t.equal(m.source, '127.0.0.1');
+  t.equal(m.ifindex, 1);
+});
