@@ -443,7 +443,7 @@ export interface UdpChecker extends CheckerBase, ConnOpts {
   /** hex bytes of the payload to send */
   payload?: string;
   requireReply: boolean;
-  /** expected reply bytes (hex) and mask (hex) when require_reply has data */
+  /** expected reply bytes (hex) and, when it has x wildcards, a mask (hex; bits set = must match) */
   replyData?: string;
   replyMask?: string;
   minReplyLength: number;

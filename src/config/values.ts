@@ -69,11 +69,11 @@ export function parseBool(text: string): Parsed<boolean> {
 
 export type Family = 4 | 6;
 
-/** Dotted quad as inet_pton(AF_INET) accepts it: exactly four decimal octets 0-255, no leading '+'. */
+/** Dotted quad as glibc inet_pton(AF_INET) accepts it: exactly four decimal octets 0-255, no leading zeros. */
 export function isIPv4(s: string): boolean {
   const parts = s.split('.');
   if (parts.length !== 4) return false;
-  return parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+  return parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
 }
 
 /** IPv6 text as inet_pton(AF_INET6) accepts it (including an embedded dotted quad). */

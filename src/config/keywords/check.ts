@@ -449,7 +449,8 @@ export function readHexStr(text: string, wildcard: boolean): { data: string; mas
     if (i >= text.length) break;
     let v = hex(text[i++]);
     if (v === -1) return undefined;
-    let m = v === -2 ? 0 : 0xf;
+    // mask bits set = must match; a lone nibble is the low nibble of a byte whose high nibble is 0
+    let m = v === -2 ? 0xf0 : 0xff;
     if (v === -2) v = 0;
     if (i < text.length && text[i] !== ' ' && text[i] !== '\t') {
       let w = hex(text[i++]);
@@ -457,7 +458,7 @@ export function readHexStr(text: string, wildcard: boolean): { data: string; mas
       const wm = w === -2 ? 0 : 0xf;
       if (w === -2) w = 0;
       v = (v << 4) | w;
-      m = (m << 4) | wm;
+      m = ((m & 0xf) << 4) | wm;
     }
     data += v.toString(16).padStart(2, '0');
     mask += m.toString(16).padStart(2, '0');
