@@ -4,6 +4,10 @@ import t, { Test } from 'tap';
 import * as fs from 'fs';
 import * as path from 'path';
 import { build } from './helpers/model';
+import { miniTree } from './helpers/mini-tree';
+import { parseTree } from '../../src/config/tree';
+import { memoryLoader } from '../../src/config/loader';
+import { buildConfig } from '../../src/config/build';
 
 const DIR = path.join(__dirname, '../../../shared/corpus/keepalived-samples');
 
@@ -124,4 +128,16 @@ t.test('a few built values', async (t) => {
   const sc = build(fs.readFileSync(path.join(DIR, 'keepalived.conf.status_code'), 'utf8')).config;
   const urls = sc.virtualServers.flatMap((v) => v.realServers.flatMap((r) => r.checkers.flatMap((c) => ('urls' in c ? c.urls : []))));
   t.ok(urls.some((u) => u.statusCodes.some(([a, b]) => a !== 200 || b !== 299)), 'explicit status codes kept');
+});
+
+t.test('the real front end (parseTree) gives the same model and diagnostics as the test splitter', async (t) => {
+  for (const f of Object.keys(SAMPLES)) {
+    const text = fs.readFileSync(path.join(DIR, f), 'utf8');
+    const tree = parseTree(`/${f}`, memoryLoader({ [`/${f}`]: text }));
+    t.same(tree.diagnostics.filter((d) => d.severity === 'error'), [], `${f}: parses`);
+    const real = buildConfig(tree.nodes);
+    const mini = buildConfig(miniTree(text, `/${f}`));
+    t.same(real.config, mini.config, `${f}: same model`);
+    t.same(real.diagnostics, mini.diagnostics, `${f}: same diagnostics`);
+  }
 });
