@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { AddressFamily, familyOf, ipv6ToString, writeAddress } from './addr';
 import { finish, pseudoHeaderSum6, sum16 } from './checksum';
+import { PacedAddress, PacerConfig, PacerEvent, PacerState, initialPacerState, pacerStep } from './garp-schedule';
 import { AnnounceTarget, ETH_P_8021Q, PacketSocketPool, macToBytes, macToString, sendGratuitousArp, writeEthernetHeader } from './garp';
 
 export const IPPROTO_ICMPV6 = 58;
@@ -206,5 +207,102 @@ export class LinkAnnouncer {
 
   close(): void {
     this.pool.close();
+  }
+}
+
+/** Injectable clock and timer for GratuitousSender (tests drive it by hand). */
+export interface SenderClock {
+  now(): number;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+const realClock: SenderClock = {
+  now: () => performance.now(),
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** An address of an instance to announce, in keepalived's order (instances in config order, then VIPs, then eVIPs). */
+export interface InstanceAnnouncement extends Announcement {
+  /** interface whose garp_interval / gna_interval applies (keepalived IF_BASE_IFP); default baseIfname ?? ifname */
+  intervalIfname?: string;
+  /** IFF_NOARP on the interface */
+  noArp?: boolean;
+  order?: number;
+}
+
+/**
+ * Drives garp-schedule.ts's pacer with real timers and sends through a LinkAnnouncer: the VRRP driver
+ * calls burst() for each `sendGratuitous` action of the state machine and cancel() when the instance
+ * leaves MASTER. A failed send (interface gone or down) goes to onError and does not stop the others.
+ */
+export class GratuitousSender {
+  private state: PacerState;
+  private timer: unknown;
+  private readonly byKey = new Map<string, InstanceAnnouncement>();
+
+  constructor(
+    private readonly announcer: Pick<LinkAnnouncer, 'announce' | 'close'>,
+    config: PacerConfig,
+    private readonly onError: (e: Error, a: InstanceAnnouncement) => void = () => undefined,
+    private readonly clock: SenderClock = realClock,
+  ) {
+    this.state = initialPacerState(config);
+  }
+
+  burst(instance: string, addresses: readonly InstanceAnnouncement[], repeat: number): void {
+    const paced = addresses.map((a) => this.paced(instance, a));
+    this.step({ type: 'burst', addresses: paced, repeat });
+  }
+
+  cancel(instance: string): void {
+    this.step({ type: 'cancel', instance });
+  }
+
+  /** Stops the timer; closes the announcer's sockets. */
+  close(): void {
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = undefined;
+    this.announcer.close();
+  }
+
+  /** Addresses still queued by the pacer (for status output and tests). */
+  get pending(): readonly PacedAddress[] {
+    return this.state.pending;
+  }
+
+  private paced(instance: string, a: InstanceAnnouncement): PacedAddress {
+    const family = familyOf(a.address) ?? AddressFamily.Inet;
+    const p: PacedAddress = { instance, address: a.address, family, iface: a.intervalIfname ?? a.baseIfname ?? a.ifname };
+    if (a.noArp) p.noArp = true;
+    if (a.order !== undefined) p.order = a.order;
+    this.byKey.set(`${instance}\0${a.address}\0${p.iface}`, a);
+    return p;
+  }
+
+  private step(ev: PacerEvent): void {
+    const r = pacerStep(this.state, ev, this.clock.now());
+    this.state = r.state;
+    for (const act of r.actions) {
+      if (act.type === 'send') {
+        const a = this.byKey.get(`${act.address.instance}\0${act.address.address}\0${act.address.iface}`);
+        if (!a) continue;
+        try {
+          this.announcer.announce(a);
+        } catch (e) {
+          this.onError(e as Error, a);
+        }
+      } else {
+        if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+        this.timer = undefined;
+        if (act.type === 'setTimer') {
+          this.timer = this.clock.setTimer(() => {
+            this.timer = undefined;
+            this.step({ type: 'wake' });
+          }, Math.max(0, act.at - this.clock.now()));
+        }
+      }
+    }
   }
 }

@@ -11,7 +11,7 @@ import {
   virtualRouterMac,
   writeEthernetHeader,
 } from '../../src/vrrp/garp';
-import { LinkAnnouncer, NaFlag, RouterFlagCache, ROUTER_FLAG_RECHECK_MS, formatUnsolicitedNa, formatUnsolicitedNaFrame, parseNaFrame, readIpv6Forwarding } from '../../src/vrrp/ndisc';
+import { GratuitousSender, LinkAnnouncer, NaFlag, RouterFlagCache, ROUTER_FLAG_RECHECK_MS, formatUnsolicitedNa, formatUnsolicitedNaFrame, parseNaFrame, readIpv6Forwarding } from '../../src/vrrp/ndisc';
 import { AddressFamily } from '../../src/vrrp/addr';
 import { EtherType, decodeLink, readPcap } from '../../src/vrrp/pcap';
 
@@ -173,4 +173,59 @@ t.test('pool and announcer route ARP and NA to one socket per interface', async 
   t.equal(opened[2]!.sent[0]!.frame.length, 46 * 2, 'tagged');
   ann.close();
   t.ok(opened.every((s) => s.closed), 'all closed');
+});
+
+t.test('GratuitousSender: pacer on a fake clock, errors reported, cancel and close', async (t) => {
+  let now = 0;
+  const timers: Array<{ fn: () => void; at: number; live: boolean }> = [];
+  const clock = {
+    now: () => now,
+    setTimer: (fn: () => void, ms: number) => {
+      const h = { fn, at: now + ms, live: true };
+      timers.push(h);
+      return h;
+    },
+    clearTimer: (h: unknown) => {
+      (h as { live: boolean }).live = false;
+    },
+  };
+  const advance = (to: number): void => {
+    for (;;) {
+      const next = timers.filter((x) => x.live && x.at <= to).sort((a, b) => a.at - b.at)[0];
+      if (!next) break;
+      now = next.at;
+      next.live = false;
+      next.fn();
+    }
+    now = to;
+  };
+  const sent: Array<[number, string]> = [];
+  const errors: string[] = [];
+  let closed = false;
+  const announcer = {
+    announce: (a: { address: string }) => {
+      if (a.address === '10.0.0.9') throw Object.assign(new Error('sendto ENETDOWN'), { code: 'ENETDOWN' });
+      sent.push([now, a.address]);
+      return 42;
+    },
+    close: () => {
+      closed = true;
+    },
+  };
+  const s = new GratuitousSender(announcer, { garpIntervalMs: 300, gnaIntervalMs: 0 }, (e, a) => errors.push(`${a.address}: ${e.message}`), clock);
+  const vip = (address: string, order: number) => ({ ifindex: 2, ifname: 'eth0', mac: '02:00:00:00:00:01', address, order });
+  s.burst('V4', [vip('10.0.0.100', 0), vip('10.0.0.101', 1)], 3);
+  s.burst('V6', [vip('fd00::100', 2), vip('fd00::101', 3)], 2);
+  advance(1000);
+  t.same(sent, [[0, '10.0.0.100'], [0, 'fd00::100'], [0, 'fd00::101'], [0, 'fd00::100'], [0, 'fd00::101'], [300, '10.0.0.100'], [600, '10.0.0.101']], 'keepalived order and spacing; NA interval 0');
+  s.burst('V4', [vip('10.0.0.9', 0)], 1);
+  t.same(errors, ['10.0.0.9: sendto ENETDOWN']);
+  s.burst('V4', [vip('10.0.0.100', 0), vip('10.0.0.101', 1)], 1);
+  t.equal(s.pending.length, 2, 'queued behind the failed send (it still used the interval)');
+  s.cancel('V4');
+  t.equal(s.pending.length, 0);
+  advance(5000);
+  t.equal(sent.length, 7, 'nothing after cancel');
+  s.close();
+  t.ok(closed);
 });
