@@ -10,9 +10,19 @@ import { spawnSync } from 'child_process';
 import { constants } from 'os';
 import { KA_CASES } from './helpers/keepalived-cases';
 import { build } from './helpers/model';
+import { parseTree } from '../../src/config/tree';
+import { memoryLoader } from '../../src/config/loader';
+import { buildConfig } from '../../src/config/build';
+import type { Diagnostic } from '../../src/config/types';
 
+const problem = (ds: Diagnostic[]) => ds.some((d) => d.severity === 'error' || (d.severity === 'warning' && d.code !== 'W_UNSUPPORTED'));
+
+/** Through the real front end (src/config/tree.ts) and, as a cross-check, the test splitter. */
 function lvskeeperReportsProblem(conf: string): boolean {
-  return build(conf).diagnostics.some((d) => d.severity === 'error' || (d.severity === 'warning' && d.code !== 'W_UNSUPPORTED'));
+  const tree = parseTree('/k.conf', memoryLoader({ '/k.conf': conf }));
+  const real = problem([...tree.diagnostics, ...buildConfig(tree.nodes).diagnostics]);
+  if (real !== problem(build(conf).diagnostics)) throw new Error(`front ends disagree on:\n${conf}`);
+  return real;
 }
 
 t.test('recorded keepalived -t status agrees with lvskeeper diagnostics', async (t) => {
