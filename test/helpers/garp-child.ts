@@ -3,7 +3,7 @@
 import { IpSocket, PacketSocket, ReceivedDatagram } from '../../src/native/packet';
 import { Rtnl } from '../../src/rtnl/socket';
 import { linkByName } from '../../src/rtnl/links';
-import { LinkAnnouncer } from '../../src/vrrp/ndisc';
+import { GratuitousSender, LinkAnnouncer } from '../../src/vrrp/ndisc';
 
 interface AnnounceArgs {
   mode: 'announce';
@@ -31,11 +31,21 @@ interface SendArgs {
   socketHopLimit?: number;
   sends: Array<{ hex: string; hopLimit?: number; source?: string }>;
 }
+/** GratuitousSender with real timers: bursts of `repeat` at the given offsets (ms). */
+interface SenderArgs {
+  mode: 'sender';
+  ifname: string;
+  addresses: string[];
+  repeat: number;
+  garpIntervalMs: number;
+  gnaIntervalMs: number;
+  burstsAtMs: number[];
+}
 interface ErrorsArgs {
   mode: 'errors';
   ifname: string;
 }
-type Args = AnnounceArgs | RecvArgs | SendArgs | ErrorsArgs;
+type Args = AnnounceArgs | RecvArgs | SendArgs | SenderArgs | ErrorsArgs;
 
 const out = (o: unknown): void => {
   process.stdout.write(JSON.stringify(o) + '\n');
@@ -66,6 +76,21 @@ async function announce(a: AnnounceArgs): Promise<void> {
   }
   ann.close();
   out({ ok: true, bytes, link: l });
+}
+
+async function sender(a: SenderArgs): Promise<void> {
+  const l = await link(a.ifname);
+  const errors: unknown[] = [];
+  const s = new GratuitousSender(new LinkAnnouncer(), { garpIntervalMs: a.garpIntervalMs, gnaIntervalMs: a.gnaIntervalMs }, (e) => errors.push(errInfo(e)));
+  const vips = a.addresses.map((address, order) => ({ ifindex: l.index, ifname: a.ifname, mac: l.mac, address, order }));
+  const start = Date.now();
+  for (const at of a.burstsAtMs) {
+    await new Promise((r) => setTimeout(r, Math.max(0, start + at - Date.now())));
+    s.burst('I', vips, a.repeat);
+  }
+  while (s.pending.length) await new Promise((r) => setTimeout(r, 20));
+  s.close();
+  out({ ok: true, errors, link: l });
 }
 
 async function recv(a: RecvArgs): Promise<void> {
@@ -186,6 +211,8 @@ async function main(): Promise<void> {
       return recv(a);
     case 'send':
       return send(a);
+    case 'sender':
+      return sender(a);
     case 'errors':
       return errors(a);
   }

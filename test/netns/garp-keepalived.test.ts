@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Netns } from '../helpers/netns';
-import { Capture, NsProcess, garpSkipReason } from '../helpers/garp-capture';
+import { Capture, GARP_CHILD, NsProcess, garpSkipReason } from '../helpers/garp-capture';
 import { AddressFamily } from '../../src/vrrp/addr';
 import { formatGratuitousArp, parseArpFrame, virtualRouterMac } from '../../src/vrrp/garp';
 import { NaFlag, formatUnsolicitedNa, parseNaFrame } from '../../src/vrrp/ndisc';
@@ -146,5 +146,22 @@ t.test('keepalived vrrp_garp_interval pacing and garp_master_delay = garp-schedu
   for (let i = 0; i < Math.min(got.length, predicted.length); i++) {
     const dt = got[i]!.at - t0 - predicted[i]!.at;
     t.ok(Math.abs(dt) < 150, `message ${i + 1} at +${Math.round(got[i]!.at - t0)} ms, predicted +${predicted[i]!.at} ms`);
+  }
+
+  // our GratuitousSender with real timers on the same interface puts the same sequence on the wire
+  const cap = await Capture.start(s.peer, 'pe0', ['arp'], path.join(s.dir, 'ours.pcap'));
+  t.teardown(() => cap.kill());
+  const r = s.ka.run(process.execPath, [GARP_CHILD, JSON.stringify({ mode: 'sender', ifname: 'ka0', addresses: ['10.61.0.100', '10.61.0.101'], repeat: 3, garpIntervalMs: 300, gnaIntervalMs: 0, burstsAtMs: bursts.map((b) => b.at) })], { timeoutMs: 30000 });
+  t.equal(r.status, 0, 'sender ran', { stderr: r.stderr, stdout: r.stdout });
+  const oursPcap = await cap.stop();
+  const ours = oursPcap.records.map((x) => ({ at: x.timestampUs / 1000, p: parseArpFrame(x.data) })).filter((x) => x.p.ok && x.p.frame.gratuitous);
+  const o0 = ours[0]?.at ?? 0;
+  t.same(
+    ours.map((x) => (x.p.ok ? x.p.frame.senderIp : '')),
+    got.map((g) => g.ip),
+    `ours: ${ours.map((x) => `${x.p.ok ? x.p.frame.senderIp : ''}@${Math.round(x.at - o0)}`).join(' ')}`,
+  );
+  for (let i = 0; i < Math.min(ours.length, got.length); i++) {
+    t.ok(Math.abs(ours[i]!.at - o0 - (got[i]!.at - t0)) < 150, `ours ${i + 1} at +${Math.round(ours[i]!.at - o0)} ms, keepalived +${Math.round(got[i]!.at - t0)} ms`);
   }
 });
