@@ -155,11 +155,8 @@ static void on_poll_closed(uv_handle_t *h) {
   sock_free_if_done(s);
 }
 
-/*
- * Stops reading and closes the fd; releases the references that kept the handle alive. `teardown`:
- * called while the environment goes away (cleanup hook or finalizer), when no JS may run.
- */
-static void sock_close(napi_env env, lvsk_sock *s, bool teardown) {
+/* Stops reading and closes the fd; releases the references that kept the handle alive. Idempotent. */
+static void sock_close(napi_env env, lvsk_sock *s) {
   if (s->poll_state == POLL_ACTIVE) {
     uv_poll_stop(&s->poll);
     s->poll_state = POLL_CLOSING;
@@ -187,7 +184,7 @@ static void sock_close(napi_env env, lvsk_sock *s, bool teardown) {
 static void async_cleanup_hook(napi_async_cleanup_hook_handle handle, void *arg) {
   lvsk_sock *s = (lvsk_sock *)arg;
   s->cleanup = handle;
-  sock_close(s->env, s, true); /* no-op if close() already started closing the poll handle */
+  sock_close(s->env, s); /* no-op if close() already started closing the poll handle */
 }
 
 static void sock_finalize(napi_env env, void *data, void *hint) {
@@ -477,7 +474,7 @@ static napi_value ip_open(napi_env env, napi_callback_info info) {
   /* From here on, a failure closes the socket and throws. */
 #define FAIL()                     \
   do {                             \
-    sock_close(env, s, false);     \
+    sock_close(env, s);     \
     return NULL;                   \
   } while (0)
   bool v6 = af == AF_INET6;
@@ -899,7 +896,7 @@ static napi_value sock_close_js(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG", "close(handle): not a handle");
     return NULL;
   }
-  sock_close(env, (lvsk_sock *)p, false);
+  sock_close(env, (lvsk_sock *)p);
   return NULL;
 }
 
