@@ -821,6 +821,13 @@ function finishVirtualServers(st: State): void {
       } else if (vs.kind === 'fwmark' && rs.lvsMethod !== LvsMethod.NAT && rs.port) {
         warn(ctx, Code.DEFAULTED, `fwmark virtual server ${name}, real server ${rs.address} has port specified - clearing`, rs.loc);
         rs.port = 0;
+      } else if (group && rs.lvsMethod !== LvsMethod.NAT && rs.port) {
+        // check_data.c validate_check_config: reported, not corrected, for groups
+        if (group.entries.some((e) => e.kind === 'fwmark'))
+          warn(ctx, Code.IGNORED, `fwmark virtual server ${name}, real server ${rs.address} has port specified - port will be ignored`, rs.loc);
+        for (const e of group.entries)
+          if (e.kind === 'address' && e.port && e.port !== rs.port)
+            warn(ctx, Code.CONFLICT, `virtual server ${name}:[${e.address}${e.addressEnd !== e.address ? `-${e.addressEnd}` : ''}]:${e.port} and real server ${rs.address}:${rs.port} ports don't match`, rs.loc);
       }
       rs.checkers = (rs.checkers as Draft[]).map((c) => resolveChecker(c, rs, vs)) as Checker[];
       seen.push(rs as RealServer);

@@ -185,4 +185,8 @@ export const KA_CASES: KaCase[] = [
   { name: 'down_timer_adverts 101', conf: vrrpConf('down_timer_adverts 101'), rc: 5 },
   { name: 'auth_pass longer than 8', conf: vrrpConf('authentication {\n    auth_type PASS\n    auth_pass 123456789\n  }'), rc: 5 },
   { name: 'authentication without auth_pass', conf: vrrpConf('authentication {\n    auth_type PASS\n  }'), rc: 5 },
+  { name: 'group with DR and a real server port mismatch', conf: 'virtual_server_group G {\n  10.0.0.1 80\n}\n' + vsConf({ addr: 'group G' }).replace('lb_kind NAT', 'lb_kind DR').replace('real_server 10.0.0.2 80', 'real_server 10.0.0.2 8080'), rc: 5 },
+  { name: 'group with DR and matching ports', conf: 'virtual_server_group G {\n  10.0.0.1 80\n}\n' + vsConf({ addr: 'group G' }).replace('lb_kind NAT', 'lb_kind DR'), rc: 0 },
+  { name: 'fwmark group with DR and a real server port', conf: 'virtual_server_group G {\n  fwmark 9\n}\n' + vsConf({ addr: 'group G' }).replace('lb_kind NAT', 'lb_kind DR').replace('  protocol TCP\n', ''), rc: 5 },
+  { name: 'group with a port-less entry (persistence implied)', conf: 'virtual_server_group G {\n  10.0.0.1\n}\n' + vsConf({ addr: 'group G' }).replace('real_server 10.0.0.2 80', 'real_server 10.0.0.2'), rc: 5 },
 ];
