@@ -1,7 +1,8 @@
 #!/bin/bash
 # Kernel test tier: boots ONE VM with Debian's kernel (IPVS as modules) and runs every dist/test/kernel/*.test.js in ONE node process; TAP on stdout.
-# Env: LVSK_KERNEL_TIMEOUT (seconds for the whole VM run, default 1200); LVSK_KERNEL_TAP_TIMEOUT (tap's root timeout, default 900;
-# everything in the VM is emulated and slow); LVSK_KERNEL_FILTER (substring: only matching test files).
+# Env: LVSK_KERNEL_TIMEOUT (seconds for the whole VM run, default 2400); LVSK_KERNEL_TAP_TIMEOUT (tap's root timeout,
+# default 2 minutes less, so that tap still reports; everything in the VM is emulated and slow);
+# LVSK_KERNEL_FILTER (substring: only matching test files).
 # Exit status: 0 when every test passed; 1 test failures; 124 timeout; 125 VM failure; 3 missing packages or compiled tests.
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -28,18 +29,23 @@ const { t } = require("tap");
 for (const f of process.argv.slice(1)) {
   try { require(f); } catch (err) { t.fail(`loading ${path.basename(f)}: ${err && err.stack || err}`); }
 }'
+vm_timeout=${LVSK_KERNEL_TIMEOUT:-2400}
+tap_timeout=${LVSK_KERNEL_TAP_TIMEOUT:-$((vm_timeout > 240 ? vm_timeout - 120 : vm_timeout / 2))}
 timing=$(mktemp)
 trap 'rm -f "$timing"' EXIT
 start=$EPOCHREALTIME
 echo "# kernel tier: ${#files[@]} test file(s) in one VM"
-bash test/kernel/vm/run-in-vm.sh --quiet --timing "$timing" --timeout "${LVSK_KERNEL_TIMEOUT:-1200}" --env LVSK_KERNEL=1 \
-  --env TAP_TIMEOUT="${LVSK_KERNEL_TAP_TIMEOUT:-900}" -- \
+bash test/kernel/vm/run-in-vm.sh --quiet --timing "$timing" --timeout "$vm_timeout" --env LVSK_KERNEL=1 \
+  --env TAP_TIMEOUT="$tap_timeout" -- \
   bash -c 'echo "# kernel $(uname -r) in $(nproc)-CPU qemu VM"; exec node -e "$0" "$@"' "$loader" "${files[@]}"
 rc=$?
 elapsed=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 case "$rc" in
-  124) echo "Bail out! kernel tier: the VM timed out after ${LVSK_KERNEL_TIMEOUT:-1200}s" ;;
+  0|1) ;;
+  124) echo "Bail out! kernel tier: the VM timed out after ${vm_timeout}s" ;;
   125) echo "Bail out! kernel tier: the VM failed before or after the tests (see stderr)" ;;
+  142) echo "Bail out! kernel tier: tap's root timeout (${tap_timeout}s, SIGALRM) ended the test process" ;;
+  *) echo "Bail out! kernel tier: the test process ended with status $rc" ;;
 esac
 if [ -s "$timing" ]; then
   read -r -a kv <"$timing"

@@ -18,8 +18,11 @@ die() {
 }
 
 exec </dev/null >/dev/console 2>&1
-# No \r\n translation on the console: the host gets the command's bytes unchanged.
-stty -onlcr 2>/dev/null
+# No output processing (\n -> \r\n) on the serial ports: the host gets the command's bytes unchanged.
+# ttyS0 (the console) carries the command's stdout, ttyS1 its stderr (the host's stdout and stderr).
+stty -F /dev/ttyS0 -opost 2>/dev/null
+errtty=/dev/console
+if [ -c /dev/ttyS1 ] && stty -F /dev/ttyS1 -opost 2>/dev/null; then errtty=/dev/ttyS1; fi
 # Only emergencies go to the console; the rest stays in dmesg.
 echo 1 >/proc/sys/kernel/printk
 
@@ -47,7 +50,7 @@ done <"$run/shares"
 
 echo "$marker-BEGIN $(cut -d' ' -f1 /proc/uptime)"
 # The command runs in its own session with a clean environment (env file) from the host's working directory.
-env -i bash -c 'set -a; . "$1/env"; set +a; cd "$LVSK_VM_CWD" || exit 125; exec bash "$1/cmd"' lvsk-guest "$run"
+env -i bash -c 'set -a; . "$1/env"; set +a; cd "$LVSK_VM_CWD" || exit 125; exec bash "$1/cmd"' lvsk-guest "$run" 2>"$errtty"
 rc=$?
 sync
 echo "$marker-EXIT $rc"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Boots Debian's kernel (which has IPVS) under qemu with the host root shared read-only over 9p, runs COMMAND as root inside it, streams its output and exits with its status.
 #
-# Usage: run-in-vm.sh [options] -- COMMAND [ARG...]
+# Usage: run-in-vm.sh [options] -- COMMAND [ARG...]   (COMMAND's stdout and stderr arrive on the runner's stdout and stderr)
 #   --timeout S     hard limit for the whole VM run, seconds (default 600); on expiry qemu is killed and the exit status is 124
 #   --share DIR     also mount host DIR writable at the same path in the VM (repeatable); created when missing.
 #                   /var/tmp/lvskeeper-vm/out (or $LVSK_VM_CACHE/out) is always shared.
@@ -107,7 +107,8 @@ clock_args="clocksource=hpet tsc=unstable"
 fast_args="mitigations=off init_on_alloc=0"
 qemu_args=(
   -accel tcg,thread=multi -cpu max -m "$mem" -smp "$smp"
-  -nographic -nodefaults -serial stdio -no-reboot -msg timestamp=off
+  -nographic -nodefaults -serial stdio -chardev "file,id=lvskerr,path=$run/stderr" -serial chardev:lvskerr
+  -no-reboot -msg timestamp=off
   -kernel "$kernel" -initrd "$initrd"
   -append "console=ttyS0 quiet panic=-1 $clock_args $fast_args ${append:+$append }lvsk.init=$here/guest-init.sh lvsk.run=$run"
   -fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap"
@@ -124,12 +125,13 @@ for d in "$cache/out" "${shares[@]}"; do
 done
 
 # --- boot, stream, clean up --------------------------------------------------------------------------
-qpid=
+qpid= errpid=
 cleanup() {
   [ -n "$qpid" ] && kill "$qpid" 2>/dev/null
+  [ -n "$errpid" ] && kill "$errpid" 2>/dev/null
   [ -s "$run/qemu.pid" ] && kill "$(cat "$run/qemu.pid" 2>/dev/null)" 2>/dev/null
   [ -n "$qpid" ] && wait "$qpid" 2>/dev/null
-  exec 3<&-
+  exec 3<&- 4>&-
   if [ "${keep_run:-0}" = 1 ]; then echo "run-in-vm: run directory kept: $run" >&2; else rm -rf "$run"; fi
 }
 trap cleanup EXIT
@@ -137,8 +139,13 @@ trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
 t0=$EPOCHREALTIME
-mkfifo "$run/console"
-timeout -k 5 "$timeout_s" qemu-system-x86_64 "${qemu_args[@]}" </dev/null >"$run/console" 2>"$run/qemu.stderr" &
+mkfifo "$run/console" "$run/stderr"
+# The guest's second serial port carries the command's stderr. The runner holds a write end (fd 4, opened after cat
+# so that cat does not inherit it) until qemu is gone, so cat ends at EOF whether or not qemu ever opened the pipe.
+cat "$run/stderr" >&2 &
+errpid=$!
+exec 4<>"$run/stderr"
+timeout -k 5 "$timeout_s" qemu-system-x86_64 "${qemu_args[@]}" </dev/null >"$run/console" 2>"$run/qemu.stderr" 4>&- &
 qpid=$!
 exec 3<"$run/console"
 
@@ -176,6 +183,9 @@ done
 wait "$qpid"
 qrc=$?
 qpid=
+exec 4>&-
+wait "$errpid" 2>/dev/null
+errpid=
 t_done=$EPOCHREALTIME
 
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
