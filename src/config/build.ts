@@ -245,6 +245,7 @@ function root(st: State, node: ConfNode): void {
         return;
       }
       cfg.trackFiles.push(f);
+      (ctx.trackFileNames ??= new Set()).add(name);
       return;
     }
     case 'vrrp_sync_group': {
@@ -486,6 +487,10 @@ function checker(ctx: Ctx, node: ConfNode, rs: Draft): void {
     return void warn(ctx, Code.DROPPED, 'No script path has been specified for MISC_CHECK - skipping', node.loc);
   if (c.type === 'FILE_CHECK' && !c.trackFile)
     return void warn(ctx, Code.DROPPED, 'FILE_CHECK has no track_file specified - ignoring', node.loc);
+  if (c.type === 'FILE_CHECK' && !ctx.trackFileNames?.has(c.trackFile)) {
+    // check_file.c track_file_handler looks the name up while parsing: it must be defined earlier in the file
+    return void err(ctx, Code.UNDEFINED_REF, `FILE_CHECK track_file ${c.trackFile} not found (a track_file block must come before its use)`, node.loc);
+  }
   if (c.type === 'UDP_CHECK' && c.minReplyLength > c.maxReplyLength)
     warn(ctx, Code.CONFLICT, `UDP_CHECK min_reply_length ${c.minReplyLength} > max_reply_length ${c.maxReplyLength} - will always fail`, node.loc);
   if (c.type === 'BFD_CHECK') return; // recognised, not implemented (W_UNSUPPORTED already given)
@@ -869,8 +874,12 @@ function finishVirtualServers(st: State): void {
     rs.checkers = rs.checkers.filter((c) => {
       if (c.type !== 'FILE_CHECK') return true;
       const tf: TrackFile | undefined = cfg.trackFiles.find((f) => f.name === c.trackFile);
-      if (!tf) { err(ctx, Code.UNDEFINED_REF, `FILE_CHECK track_file ${c.trackFile} not found`, c.loc); return false; }
-      if (c.weight === undefined) c.weight = tf.weight;
+      if (!tf) return false;
+      // check_file.c file_end_handler: without its own weight the FILE_CHECK takes the track_file's weight and reverse
+      if (c.weight === undefined) {
+        c.weight = tf.weight;
+        c.weightReverse = tf.weightReverse;
+      }
       return true;
     });
   }

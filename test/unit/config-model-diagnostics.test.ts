@@ -71,7 +71,7 @@ const ROWS: Row[] = [
   ['E_UNDEFINED_REF', vrrpConf('track_file {\ntf\n}'), /^\(VI_1\) track_file tf not found/, 6, 1],
   ['E_UNDEFINED_REF', vsConf({ addr: 'group NOPE' }), /^virtual_server group NOPE not found \(no virtual_server_group NOPE\)/, 2, 1],
   ['E_UNDEFINED_REF', 'vrrp_sync_group G {\n  group {\n    VI_1\n    VI_X\n  }\n}\n' + vrrpConf(), /^Sync group G: unable to find vrrp instance VI_X$/, 1, 1],
-  ['E_UNDEFINED_REF', vsConf({ checker: 'FILE_CHECK', chk: 'track_file nofile' }), /^FILE_CHECK track_file nofile not found$/, 9, 5],
+  ['E_UNDEFINED_REF', vsConf({ checker: 'FILE_CHECK', chk: 'track_file nofile' }), /^FILE_CHECK track_file nofile not found \(a track_file block must come before its use\)$/, 9, 5],
   ['E_UNDEFINED_REF', 'global_defs {\n  lvs_sync_daemon eth0 inst VI_9\n}\n', /^lvs_sync_daemon vrrp instance VI_9 not found; the sync daemon is not started$/, 2, 3],
   // E_DUPLICATE
   ['E_DUPLICATE', vrrpConf() + vrrpConf('', { name: 'VI_2', vip: '10.0.0.11' }), /^\(VI_2\) duplicate VRID conflict with VI_1 VRID 51 on eth0$/, 11, 1],

@@ -89,6 +89,7 @@ const DEFAULTS: Row[] = [
   ['vrrp smtp_alert_vrrp over smtp_alert', vrrpConf('', { head: 'global_defs {\nsmtp_alert\nsmtp_alert_vrrp false\n}' }), (c) => vi0(c).smtpAlert, false],
   ['lvs_sync_daemon syncid defaults to the vrid', vrrpConf('', { head: 'global_defs {\nlvs_sync_daemon eth1 inst VI_1\n}' }), (c) => [c.globalDefs.lvsSyncDaemon?.interface, c.globalDefs.lvsSyncDaemon?.syncId], ['eth1', 51]],
   ['lvs_sync_daemon_interface (deprecated) fills lvs_sync_daemon', vrrpConf('lvs_sync_daemon_interface eth1'), (c) => [c.globalDefs.lvsSyncDaemon?.interface, c.globalDefs.lvsSyncDaemon?.vrrpInstance, c.globalDefs.lvsSyncDaemon?.syncId], ['eth1', 'VI_1', 51]],
+  ['FILE_CHECK takes the track_file weight', 'track_file tf {\nfile /tmp/x\nweight -7 reverse\n}\n' + vsConf({ checker: 'FILE_CHECK', chk: 'track_file tf' }), (c) => [ck0(c).weight, ck0(c).weightReverse], [-7, true]],
   ['global defaults', '', (c) => [c.globalDefs.smtpConnectTimeout, c.globalDefs.vrrpMcastGroup4, c.globalDefs.vrrpMcastGroup6], [30, '224.0.0.18', 'ff02::12']],
   ['track_file defaults', 'track_file tf {\nfile /tmp/x\n}', (c) => [c.trackFiles[0]!.weight, c.trackFiles[0]!.file], [1, '/tmp/x']],
 ];

@@ -189,4 +189,5 @@ export const KA_CASES: KaCase[] = [
   { name: 'group with DR and matching ports', conf: 'virtual_server_group G {\n  10.0.0.1 80\n}\n' + vsConf({ addr: 'group G' }).replace('lb_kind NAT', 'lb_kind DR'), rc: 0 },
   { name: 'fwmark group with DR and a real server port', conf: 'virtual_server_group G {\n  fwmark 9\n}\n' + vsConf({ addr: 'group G' }).replace('lb_kind NAT', 'lb_kind DR').replace('  protocol TCP\n', ''), rc: 5 },
   { name: 'group with a port-less entry (persistence implied)', conf: 'virtual_server_group G {\n  10.0.0.1\n}\n' + vsConf({ addr: 'group G' }).replace('real_server 10.0.0.2 80', 'real_server 10.0.0.2'), rc: 5 },
+  { name: 'FILE_CHECK before its track_file', conf: vsConf({ checker: 'FILE_CHECK', chk: 'track_file tf' }) + 'track_file tf {\n  file /tmp/lvsk-none\n}\n', rc: 5 },
 ];
