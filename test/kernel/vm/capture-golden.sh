@@ -178,7 +178,8 @@ fields. \`<nn>-<label>.stdout.txt\` is ipvsadm's output for that command.
 
 Varying between captures (do not compare them byte for byte): \`nlmsg_seq\` (libnl starts at the time of day),
 \`nlmsg_pid\` (libnl port id: the process id in the low 22 bits), the IPVS family id (assigned when ip_vs registers),
-and statistics. ipvsadm has no \`--info\` option: every ipvsadm run first sends IPVS_CMD_GET_INFO (what \`-L\` prints as
+statistics, and the order of services in a dump (the kernel's service hash includes the netns address, so the order
+changes from boot to boot; destinations come newest first). ipvsadm has no \`--info\` option: every ipvsadm run first sends IPVS_CMD_GET_INFO (what \`-L\` prints as
 "IP Virtual Server version ... (size=...)"), and libipvs opens a fresh socket and resolves the family
 (CTRL_CMD_GETFAMILY "IPVS") before every request. Command 01 keeps that whole sequence; in later commands those
 exchanges (request, reply, ack) are left out, so each group shows the command's own requests and the kernel's replies.
