@@ -228,6 +228,7 @@ function root(st: State, node: ConfNode): void {
         return;
       }
       cfg.vrrpScripts.push(s);
+      (ctx.vrrpScriptNames ??= new Set()).add(name);
       return;
     }
     case 'track_file':

@@ -67,7 +67,7 @@ const ROWS: Row[] = [
   ['E_MISSING_REQUIRED', vrrpConf('version 3', { vip: '' }).replace(/virtual_ipaddress \{\n\s*\n\s*\}/, ''), /^\(VI_1\) No VIP specified; at least one is required$/, 2, 1],
   ['E_MISSING_REQUIRED', vsConf({ checker: 'HTTP_GET', chk: 'url {\ndigest 9b3a0c85a887a256d6939da88aabd8cd\n}' }), /^HTTP\/SSL_GET checker url has no path - ignoring$/, 10, 1],
   // E_UNDEFINED_REF: cross references keepalived resolves
-  ['E_UNDEFINED_REF', vrrpConf('track_script {\nchk_nothere\n}'), /^\(VI_1\) track_script chk_nothere not found/, 6, 1],
+  ['E_UNDEFINED_REF', vrrpConf('track_script {\nchk_nothere\n}'), /^\(VI_1\) track_script chk_nothere not found \(no vrrp_script chk_nothere before this point\); ignoring$/, 6, 1],
   ['E_UNDEFINED_REF', vrrpConf('track_file {\ntf\n}'), /^\(VI_1\) track_file tf not found/, 6, 1],
   ['E_UNDEFINED_REF', vsConf({ addr: 'group NOPE' }), /^virtual_server group NOPE not found \(no virtual_server_group NOPE\)/, 2, 1],
   ['E_UNDEFINED_REF', 'vrrp_sync_group G {\n  group {\n    VI_1\n    VI_X\n  }\n}\n' + vrrpConf(), /^Sync group G: unable to find vrrp instance VI_X$/, 1, 1],

@@ -32,8 +32,9 @@ export interface Ctx {
   unsupported: { keyword: string; loc: Loc }[];
   /** set when any script (notify, vrrp_script, MISC_CHECK...) is configured */
   scriptLocs: Loc[];
-  /** track_file names defined so far (keepalived resolves FILE_CHECK's track_file while parsing) */
+  /** track_file / vrrp_script names defined so far (keepalived resolves references to them while parsing) */
   trackFileNames?: Set<string>;
+  vrrpScriptNames?: Set<string>;
   /** next automatic ip rule priority per family (vrrp_iprule.c RULE_START_PRIORITY 16384, counting down) */
   rulePrio?: { 4: number; 6: number };
 }

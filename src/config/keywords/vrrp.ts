@@ -391,7 +391,16 @@ function trackList<T extends { trackScript: TrackRef[]; trackFile: TrackRef[] }>
         continue;
       }
       const r = trackLine(ctx, c, what, min, max);
-      if (r) target[field].push(r);
+      if (!r) continue;
+      // vrrp_track.c alloc_track_script / alloc_track_file look the name up while parsing
+      const known = field === 'trackScript' ? ctx.vrrpScriptNames : ctx.trackFileNames;
+      if (!known?.has(r.name)) {
+        const owner = (target as unknown as { name?: string }).name ?? '';
+        const block = field === 'trackScript' ? 'vrrp_script' : 'track_file';
+        err(ctx, Code.UNDEFINED_REF, `(${owner}) ${what} ${r.name} not found (no ${block} ${r.name} before this point); ignoring`, c.loc);
+        continue;
+      }
+      target[field].push(r);
     }
   };
 }

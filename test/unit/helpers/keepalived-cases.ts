@@ -190,4 +190,7 @@ export const KA_CASES: KaCase[] = [
   { name: 'fwmark group with DR and a real server port', conf: 'virtual_server_group G {\n  fwmark 9\n}\n' + vsConf({ addr: 'group G' }).replace('lb_kind NAT', 'lb_kind DR').replace('  protocol TCP\n', ''), rc: 5 },
   { name: 'group with a port-less entry (persistence implied)', conf: 'virtual_server_group G {\n  10.0.0.1\n}\n' + vsConf({ addr: 'group G' }).replace('real_server 10.0.0.2 80', 'real_server 10.0.0.2'), rc: 5 },
   { name: 'FILE_CHECK before its track_file', conf: vsConf({ checker: 'FILE_CHECK', chk: 'track_file tf' }) + 'track_file tf {\n  file /tmp/lvsk-none\n}\n', rc: 5 },
+  { name: 'track_script before its vrrp_script', conf: SEC + vrrpConf('track_script {\n    chk\n  }') + SCRIPT, rc: 5 },
+  { name: 'track_file before its track_file block', conf: vrrpConf('track_file {\n    tf\n  }') + 'track_file tf {\n  file /tmp/x\n}\n', rc: 5 },
+  { name: 'sync group before its instances', conf: 'vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n}\n' + vrrpConf() + vrrpConf('virtual_router_id 52', { name: 'VI_2', vip: '10.0.0.11' }), rc: 0 },
 ];
