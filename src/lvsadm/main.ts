@@ -41,7 +41,7 @@ export interface LvsadmDeps {
   modprobe(): void;
   /** Effective uid (a failed family lookup is EPERM for non-root, as the raw socket fallback fails) */
   uid: number;
-  /** Operations per pipelined batch in -R (default 1024) */
+  /** Operations per pipelined batch in -R (default 4096) */
   batchSize?: number;
 }
 
@@ -387,7 +387,7 @@ class Session {
   private async restore(argv: readonly string[], readingStdin: boolean): Promise<number> {
     if (readingStdin) tryhelp(argv[0]);
     const lines = readRestoreLines(await this.d.readStdin());
-    const max = this.d.batchSize ?? 1024;
+    const max = this.d.batchSize ?? 4096;
     let result = 0;
     let batch: Array<{ op: BatchOp; func: IpvsFunc }> = [];
     const flush = async () => {
