@@ -858,6 +858,11 @@ function finishVirtualServers(st: State): void {
       } else if (vs.kind === 'address' && !ss.port) ss.port = vs.port;
     }
     if (!vs.lvsMethod) vs.lvsMethod = LvsMethod.NAT;
+    // vs_end_handler: a fwmark service whose servers are all tunnelled takes their family, else IPv4
+    if (!vs.family && vs.kind !== 'group') {
+      const fams = new Set(vs.realServers.map((r: RealServer) => r.family));
+      vs.family = fams.size === 1 ? [...fams][0] : 4;
+    }
     if (vs.quorum > weightSum) {
       warn(ctx, Code.DEFAULTED, `quorum ${vs.quorum} for ${name} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`, vs.loc);
       vs.quorum = weightSum;
