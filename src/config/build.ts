@@ -144,8 +144,8 @@ export function knownKeywords(): KnownKeyword[] {
   add('host', [...CHECKER_CONN_KEYWORDS, ...CHECKER_COMMON_KEYWORDS]);
   for (const n of BFD_INSTANCE_KEYWORDS) out.push({ section: 'bfd_instance', name: n, status: 'unsupported', args: '', reason: 'BFD is not implemented' });
   for (const n of TRACK_PROCESS_KEYWORDS) out.push({ section: 'vrrp_track_process', name: n, status: 'unsupported', args: '', reason: 'process tracking is not implemented' });
-  for (const n of TRACK_GROUP_KEYWORDS) out.push({ section: 'track_group', name: n, status: 'unsupported', args: '' });
-  for (const n of GARP_GROUP_KEYWORDS) out.push({ section: 'garp_group', name: n, status: 'unsupported', args: '' });
+  for (const n of TRACK_GROUP_KEYWORDS) out.push({ section: 'track_group', name: n, status: 'unsupported', args: '', reason: 'static address track groups are not implemented' });
+  for (const n of GARP_GROUP_KEYWORDS) out.push({ section: 'garp_group', name: n, status: 'unsupported', args: '', reason: 'per-interface GARP groups are not implemented' });
   return out;
 }
 

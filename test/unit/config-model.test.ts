@@ -184,3 +184,16 @@ t.test('unknown keyword suggestion', async (t) => {
   t.same(d.loc, { file: 'test.conf', line: 6, col: 1 });
   t.same(codes(diagnostics).filter((c) => c.startsWith('E_')), []);
 });
+
+t.test('every unsupported keyword says why; the implemented set covers the sections the brief names', async (t) => {
+  const all = knownKeywords();
+  for (const k of all.filter((x) => x.status === 'unsupported')) t.ok(k.reason && k.reason.length > 10, `${k.section} ${k.name}: ${k.reason}`);
+  const implemented = (section: string) => all.filter((k) => k.section === section && k.status === 'implemented').map((k) => k.name);
+  for (const kw of ['lb_algo', 'lvs_sched', 'lb_kind', 'lvs_method', 'persistence_timeout', 'persistence_granularity', 'persistence_engine', 'protocol', 'ops', 'sorry_server', 'sorry_server_inhibit', 'inhibit_on_failure', 'quorum', 'hysteresis', 'quorum_up', 'quorum_down', 'alpha', 'omega', 'ha_suspend', 'virtualhost', 'delay_loop', 'retry', 'delay_before_retry', 'warmup', 'connect_timeout', 'smtp_alert', 'flag-1', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback'])
+    t.ok(implemented('virtual_server').includes(kw), `virtual_server ${kw}`);
+  for (const kw of ['state', 'interface', 'virtual_router_id', 'priority', 'advert_int', 'virtual_ipaddress', 'virtual_ipaddress_excluded', 'virtual_routes', 'virtual_rules', 'unicast_peer', 'unicast_src_ip', 'track_interface', 'track_script', 'track_file', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'authentication', 'nopreempt', 'preempt_delay', 'garp_master_delay', 'garp_master_repeat', 'garp_master_refresh', 'garp_master_refresh_repeat'])
+    t.ok(implemented('vrrp_instance').includes(kw), `vrrp_instance ${kw}`);
+  const unsupportedRoots = all.filter((k) => k.status === 'unsupported' && (k.section === 'root' || k.section === 'vrrp_instance' || k.section === 'virtual_server' || k.section === 'real_server')).map((k) => `${k.section}:${k.name}`);
+  t.comment(`unsupported outside global_defs: ${unsupportedRoots.join(' ')}`);
+  t.ok(unsupportedRoots.length <= 30, 'the unsupported list stays small');
+});
