@@ -129,6 +129,11 @@ export class Preprocessor {
     return this.lastLoc;
   }
 
+  /** Where the last line returned by next() started. */
+  lastLine(): Loc {
+    return this.lastLoc;
+  }
+
   /** file_config_error(): an error when the include type or include_check asks for `errorType`, else a log line. */
   private fileError(errorType: number, code: string, message: string, loc: Loc | undefined, frame: GlobFrame | undefined): void {
     const isError = ((this.includeCheck | (frame ? frame.type : 0)) & errorType) !== 0;
