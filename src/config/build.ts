@@ -442,6 +442,7 @@ function checker(ctx: Ctx, node: ConfNode, rs: Draft): void {
   if (def.conn) tables.push(CHECKER_CONN_KEYWORDS);
   if (def.common) tables.push(CHECKER_COMMON_KEYWORDS);
   const special: Record<string, (n: ConfNode) => void> = {};
+  let hosts: Draft[] | undefined;
   switch (node.keyword) {
     case 'HTTP_GET':
     case 'SSL_GET':
@@ -457,13 +458,11 @@ function checker(ctx: Ctx, node: ConfNode, rs: Draft): void {
       c.dynamic = false;
       break;
     case 'SMTP_CHECK':
-      c.hosts = [];
+      hosts = [];
       special.host = (n) => {
         const h: Draft = { loc: n.loc };
         walk(ctx, n.children, [CHECKER_CONN_KEYWORDS, CHECKER_COMMON_KEYWORDS], h, 'SMTP_CHECK host');
-        const host: Draft = { loc: n.loc };
-        for (const k of ['connectIp', 'connectPort', 'bindto', 'bindPort', 'bindIf', 'connectTimeout', 'fwmark']) if (h[k] !== undefined) host[k] = h[k];
-        c.hosts.push(host);
+        hosts!.push(h);
       };
       break;
     case 'DNS_CHECK':
@@ -495,7 +494,37 @@ function checker(ctx: Ctx, node: ConfNode, rs: Draft): void {
   if (c.type === 'UDP_CHECK' && c.minReplyLength > c.maxReplyLength)
     warn(ctx, Code.CONFLICT, `UDP_CHECK min_reply_length ${c.minReplyLength} > max_reply_length ${c.maxReplyLength} - will always fail`, node.loc);
   if (c.type === 'BFD_CHECK') return; // recognised, not implemented (W_UNSUPPORTED already given)
+  if (c.type === 'SMTP_CHECK') {
+    c.heloName = c.heloName ?? 'smtpchecker.keepalived.org'; // SMTP_DEFAULT_HELO (check_smtp.h)
+    if (hosts?.length) {
+      rs.checkers.push(...expandSmtpHosts(ctx, c, hosts));
+      return;
+    }
+  }
   rs.checkers.push(c);
+}
+
+const CONN_FIELDS = ['connectIp', 'connectPort', 'bindto', 'bindPort', 'bindIf', 'connectTimeout', 'fwmark'];
+
+/**
+ * check_smtp.c smtp_check_end_handler: each legacy host{} block becomes its own SMTP checker with the same
+ * settings and the host's connection options. The block's own connection options, if any were given (or if
+ * there are no hosts), make a checker too; otherwise the first host takes the block's place.
+ */
+function expandSmtpHosts(ctx: Ctx, c: Draft, hosts: Draft[]): Draft[] {
+  info(ctx, 'I_DEPRECATED', 'The SMTP_CHECK host block is deprecated. Please define additional checkers.', hosts[0]!.loc);
+  const mainHasConn = CONN_FIELDS.some((k) => c[k] !== undefined);
+  const base: Draft = { ...c };
+  for (const k of CONN_FIELDS) delete base[k];
+  const out: Draft[] = mainHasConn ? [c] : [];
+  hosts.forEach((h, i) => {
+    const x: Draft = { ...base };
+    if (!mainHasConn && i === 0) x.loc = c.loc;
+    else x.loc = h.loc;
+    for (const k of CONN_FIELDS) if (h[k] !== undefined) x[k] = h[k];
+    out.push(x);
+  });
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -421,15 +421,11 @@ export interface MiscChecker extends CheckerBase {
   group?: string;
 }
 
-export interface SmtpHost extends ConnOpts {
-  loc: Loc;
-}
-
+/** Legacy `host { }` blocks are expanded into one SMTP_CHECK each (as keepalived does). */
 export interface SmtpChecker extends CheckerBase, ConnOpts {
   type: 'SMTP_CHECK';
-  heloName?: string;
-  /** legacy host{} sub-blocks: each one is an extra connection to test */
-  hosts: SmtpHost[];
+  /** default "smtpchecker.keepalived.org" (SMTP_DEFAULT_HELO) */
+  heloName: string;
 }
 
 export interface DnsChecker extends CheckerBase, ConnOpts {

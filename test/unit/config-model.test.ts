@@ -90,6 +90,8 @@ const DEFAULTS: Row[] = [
   ['lvs_sync_daemon syncid defaults to the vrid', vrrpConf('', { head: 'global_defs {\nlvs_sync_daemon eth1 inst VI_1\n}' }), (c) => [c.globalDefs.lvsSyncDaemon?.interface, c.globalDefs.lvsSyncDaemon?.syncId], ['eth1', 51]],
   ['lvs_sync_daemon_interface (deprecated) fills lvs_sync_daemon', vrrpConf('lvs_sync_daemon_interface eth1'), (c) => [c.globalDefs.lvsSyncDaemon?.interface, c.globalDefs.lvsSyncDaemon?.vrrpInstance, c.globalDefs.lvsSyncDaemon?.syncId], ['eth1', 'VI_1', 51]],
   ['FILE_CHECK takes the track_file weight', 'track_file tf {\nfile /tmp/x\nweight -7 reverse\n}\n' + vsConf({ checker: 'FILE_CHECK', chk: 'track_file tf' }), (c) => [ck0(c).weight, ck0(c).weightReverse], [-7, true]],
+  ['SMTP_CHECK hosts become checkers', vsConf({ checker: 'SMTP_CHECK', chk: 'helo_name lb\nhost {\nconnect_ip 10.0.0.3\n}\nhost {\nconnect_ip 10.0.0.4\nconnect_port 2525\n}' }), (c) => rs0(c).checkers.map((k: any) => [k.type, k.heloName, k.connectIp, k.connectPort]), [['SMTP_CHECK', 'lb', '10.0.0.3', undefined], ['SMTP_CHECK', 'lb', '10.0.0.4', 2525]]],
+  ['SMTP_CHECK own connection plus hosts', vsConf({ checker: 'SMTP_CHECK', chk: 'connect_port 25\nhost {\nconnect_ip 10.0.0.3\n}' }), (c) => rs0(c).checkers.map((k: any) => [k.connectIp, k.connectPort, k.heloName]), [[undefined, 25, 'smtpchecker.keepalived.org'], ['10.0.0.3', undefined, 'smtpchecker.keepalived.org']]],
   ['global defaults', '', (c) => [c.globalDefs.smtpConnectTimeout, c.globalDefs.vrrpMcastGroup4, c.globalDefs.vrrpMcastGroup6], [30, '224.0.0.18', 'ff02::12']],
   ['track_file defaults', 'track_file tf {\nfile /tmp/x\n}', (c) => [c.trackFiles[0]!.weight, c.trackFiles[0]!.file], [1, '/tmp/x']],
 ];
