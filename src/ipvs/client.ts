@@ -61,6 +61,8 @@ export interface IpvsClient {
   deleteDestination(service: ServiceKey, dest: DestinationKey): Promise<void>;
   /** In the kernel's order (newest first). A missing service lists as empty, as the kernel's dump does. */
   listDestinations(service: ServiceKey): Promise<DestinationEntry[]>;
+  /** Every service with its destinations (ipvsadm -L / -S); destination dumps run concurrently. */
+  listAll(): Promise<Array<ServiceEntry & { destinations: DestinationEntry[] }>>;
 
   startDaemon(config: DaemonConfig): Promise<void>;
   stopDaemon(state: SyncState.MASTER | SyncState.BACKUP): Promise<void>;
@@ -283,6 +285,20 @@ export class TransportClient implements IpvsClient {
     const obj = describeService(k);
     const r = await this.t.dump(req.dumpDests(k), 'listDestinations', obj);
     return decode('listDestinations', obj, () => r.filter((m) => m.dest).map((m) => decodeDestEntry(m.dest!, k.family)));
+  }
+  async listAll(): Promise<Array<ServiceEntry & { destinations: DestinationEntry[] }>> {
+    const services = await this.listServices();
+    const out: Array<ServiceEntry & { destinations: DestinationEntry[] }> = new Array(services.length);
+    let next = 0;
+    // A few dumps in flight: the kernel transport spreads them over several sockets (one dump per socket).
+    const worker = async () => {
+      while (next < services.length) {
+        const i = next++;
+        out[i] = { ...services[i], destinations: await this.listDestinations(services[i].key) };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, services.length) }, worker));
+    return out;
   }
   startDaemon(daemon: DaemonConfig): Promise<void> {
     return this.one({ op: 'startDaemon', daemon });

@@ -8,14 +8,35 @@ import { IpvsClient, IpvsTransport, TransportClient } from './client';
 
 export interface KernelClientOptions extends GenlSocketOptions {
   format?: FormatOptions;
+  /** Extra sockets for concurrent dumps (a socket runs one dump at a time); default 3 */
+  dumpSockets?: number;
 }
 
 export class KernelTransport implements IpvsTransport {
+  private readonly extra: GenlSocket[] = [];
+  private readonly busy = new Set<GenlSocket>();
+
   constructor(
     private readonly sock: GenlSocket,
     readonly familyId: number,
     private readonly fmt: FormatOptions = {},
+    private readonly maxExtra = 3,
   ) {}
+
+  /** The command socket when it is idle, else an idle (or new, up to maxExtra) dump socket. */
+  private dumpSocket(): GenlSocket {
+    for (const s of [this.sock, ...this.extra]) if (!this.busy.has(s) && s.inFlight === 0) return s;
+    if (this.extra.length < this.maxExtra) {
+      try {
+        const s = GenlSocket.open({ window: 1, coalesce: 1 });
+        this.extra.push(s);
+        return s;
+      } catch {
+        // fall back to queueing on the command socket
+      }
+    }
+    return this.sock;
+  }
 
   private genl(msg: IpvsMessage, op: IpvsOp, object?: string) {
     return { family: this.familyId, cmd: msg.cmd, version: this.fmt.version ?? IPVS_GENL_VERSION, prebuilt: formatAttrsWithHeadroom(msg, REQUEST_HEADROOM, this.fmt), operation: op, object };
@@ -31,11 +52,15 @@ export class KernelTransport implements IpvsTransport {
   }
 
   async dump(msg: IpvsMessage, op: IpvsOp, object?: string): Promise<IpvsMessage[]> {
+    const s = this.dumpSocket();
+    this.busy.add(s);
     try {
-      const r = await this.sock.dump(this.genl(msg, op, object));
+      const r = await s.dump(this.genl(msg, op, object));
       return r.map((x) => parseAttrsOf(x.cmd, x.attrs));
     } catch (e) {
       throw IpvsError.fromNetlink(op, e, object);
+    } finally {
+      this.busy.delete(s);
     }
   }
 
@@ -46,6 +71,7 @@ export class KernelTransport implements IpvsTransport {
 
   async close(): Promise<void> {
     this.sock.close();
+    for (const s of this.extra) s.close();
   }
 }
 
@@ -68,7 +94,7 @@ export async function openKernelClient(opts: KernelClientOptions = {}): Promise<
   }
   try {
     const fam = await sock.resolveFamily(IPVS_GENL_NAME);
-    return new KernelClient(new KernelTransport(sock, fam.id, opts.format), sock);
+    return new KernelClient(new KernelTransport(sock, fam.id, opts.format, opts.dumpSockets ?? 3), sock);
   } catch (e) {
     sock.close();
     const err = IpvsError.fromNetlink('open', e, 'generic netlink family IPVS');

@@ -133,7 +133,10 @@ export class GenlSocket {
   private readonly port: number;
   private seq: number;
   private readonly inflight = new Map<number, Pending>();
-  private readonly queue: Queued[] = [];
+  /** FIFO of requests not yet sent: queue[qHead..] (Array.shift is O(n) on long arrays) */
+  private queue: Queued[] = [];
+  private qHead = 0;
+  private immediateScheduled = false;
   private budgetUsed = 0;
   private dumpActive = false;
   private flushScheduled = false;
@@ -270,13 +273,13 @@ export class GenlSocket {
         if (err) for (const s of seqs) this.fail(s, fromPackageError(this.inflight.get(s)?.operation ?? 'send', err, this.inflight.get(s)?.object));
       });
     };
-    while (this.queue.length && !this.dumpActive) {
-      const next = this.queue[0];
+    while (this.qHead < this.queue.length && !this.dumpActive) {
+      const next = this.queue[this.qHead];
       const p = next.pending;
       if (p.dump && this.inflight.size > 0) break; // a dump goes alone: one dump at a time per socket (EBUSY)
       if (this.inflight.size >= this.window) break;
       if (this.inflight.size > 0 && this.budgetUsed + p.budget > budgetMax) break;
-      this.queue.shift();
+      this.queue[this.qHead++] = undefined as unknown as Queued;
       p.seq = this.nextSeq();
       next.msg.writeUInt32LE(p.seq >>> 0, 8); // nlmsg_seq (host order; HOST_LE checked in message.ts)
       this.inflight.set(p.seq, p);
@@ -291,6 +294,13 @@ export class GenlSocket {
       if (batch.length >= this.coalesce || batchBytes >= 16384) send();
     }
     send();
+    if (this.qHead === this.queue.length) {
+      this.queue = [];
+      this.qHead = 0;
+    } else if (this.qHead > 4096 && this.qHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.qHead);
+      this.qHead = 0;
+    }
     if (this.inflight.size) {
       this.lastProgress = Date.now();
       this.setRef(true);
@@ -338,9 +348,21 @@ export class GenlSocket {
     this.afterSettle();
   }
 
+  /**
+   * After replies settled requests, send more on the next turn of the event loop rather than at once:
+   * the native layer hands up to 32 datagrams (acks) to JS per wakeup, one event each, and waiting for
+   * all of them lets one sendmsg carry up to `coalesce` new requests instead of one.
+   */
   private afterSettle(): void {
-    if (this.queue.length) this.flush();
-    if (!this.inflight.size && !this.queue.length && !this.notificationHandler) this.setRef(false);
+    if (this.qHead < this.queue.length) {
+      if (!this.immediateScheduled) {
+        this.immediateScheduled = true;
+        setImmediate(() => {
+          this.immediateScheduled = false;
+          this.flush();
+        });
+      }
+    } else if (!this.inflight.size && !this.notificationHandler) this.setRef(false);
   }
 
   private onDatagram(buf: Buffer): void {
@@ -427,7 +449,10 @@ export class GenlSocket {
       this.settle(p.seq);
       p.reject(new NetlinkError(p.operation, osConstants.errno.EBADF, p.object, 'ECLOSED', 'socket closed with the request pending'));
     }
-    for (const q of this.queue.splice(0)) {
+    const rest = this.queue.slice(this.qHead);
+    this.queue = [];
+    this.qHead = 0;
+    for (const q of rest) {
       q.pending.reject(new NetlinkError(q.pending.operation, osConstants.errno.EBADF, q.pending.object, 'ECLOSED', 'socket closed with the request pending'));
     }
     if (this.watchdog) clearInterval(this.watchdog);

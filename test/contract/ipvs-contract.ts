@@ -163,6 +163,8 @@ export function runIpvsContract(t: Test, makeClient: () => Promise<IpvsClient>, 
     await c.addDestination(f4, { address: '10.1.0.1', port: 0 }, dstCfg());
     t.same((await c.listDestinations(f4)).map((d) => d.key), [{ address: '10.1.0.1', port: 0 }]);
     t.same(sortServices(await c.listServices()).map((s) => s.key), sortServices([{ key: f4 }, { key: f6 }] as ServiceEntry[]).map((s) => s.key));
+    const all = sortServices(await c.listAll()) as Array<ServiceEntry & { destinations: DestinationEntry[] }>;
+    t.same(all.map((s) => [s.key, s.destinations.map((d) => d.key)]), sortServices([{ key: f4 }, { key: f6 }] as ServiceEntry[]).map((s) => [s.key, 'fwmark' in s.key && s.key.family === V4 ? [{ address: '10.1.0.1', port: 0 }] : []]), 'listAll');
     await c.deleteService(f4);
     expectErr(t, await code(c.getService(f4)), 'ESRCH', 'deleted fwmark service');
   });
@@ -360,6 +362,9 @@ export function runIpvsContract(t: Test, makeClient: () => Promise<IpvsClient>, 
       t.same(l[9999].key, ops[0].op === 'addDestination' ? ops[0].dest : undefined, 'oldest last');
       t.equal(new Set(l.map((d) => `${d.key.address}:${d.key.port}`)).size, 10000, 'no duplicates in the dump');
       t.equal(l[5000].config.weight, 1 + ((9999 - 5000) % 100));
+      const all = await c.listAll();
+      t.equal(all.length, 1);
+      t.equal(all[0].destinations.length, 10000, 'listAll has every destination');
     });
   }
 }
