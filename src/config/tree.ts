@@ -10,6 +10,8 @@ interface Frame {
   open?: Loc;
   /** opened without a '{' (keepalived reads a known block keyword's block anyway) */
   implicit?: boolean;
+  /** the keyword block this is, when keepalived's keyword table for it is known ('' for the top level) */
+  ctx?: string;
 }
 
 /**
@@ -51,6 +53,18 @@ export const BLOCK_KEYWORDS: Record<string, Record<string, BlockKind>> = {
   SMTP_CHECK: { host: 'keywords' },
 };
 
+/** Keyword blocks with no block keywords inside. */
+const LEAF_BLOCKS = [
+  'vrrp_script', 'vrrp_track_process', 'track_file', 'vrrp_track_file', 'bfd_instance', 'SSL', 'authentication', 'url', 'host',
+  'TCP_CHECK', 'MISC_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK',
+];
+for (const k of LEAF_BLOCKS) BLOCK_KEYWORDS[k] ??= {};
+
+/** The context of a block opened for `keyword` inside a block of context `ctx`, when keepalived's table is known. */
+function childCtx(ctx: string | undefined, keyword: string): string | undefined {
+  return ctx !== undefined && BLOCK_KEYWORDS[ctx]?.[keyword] === 'keywords' ? keyword : undefined;
+}
+
 /**
  * Parses `entry` (a path or glob, relative to loader.cwd()) and everything it includes. Never throws: every
  * problem is a Diagnostic. Each line's first word is the node's keyword; a '{' right after a line (on the same
@@ -91,7 +105,7 @@ export function parseTree(
 }
 
 function build(pre: Preprocessor, nodes: ConfNode[], report: (d: Diagnostic) => void): void {
-  const stack: Frame[] = [{ children: nodes }];
+  const stack: Frame[] = [{ children: nodes, ctx: '' }];
   /** the node made from the line just before, which a '{' line would open */
   let last: ConfNode | undefined;
   /** read_line()'s block_depth: '{' lines minus '}' lines */
@@ -112,7 +126,8 @@ function build(pre: Preprocessor, nodes: ConfNode[], report: (d: Diagnostic) => 
       // keepalived reads the block anyway (process_stream() with need_bob, or alloc_value_block())
       missingBrace(pending);
       pending.node.children = [];
-      stack.push({ node: pending.node, children: pending.node.children, open: pending.node.loc, implicit: true });
+      const ctx = childCtx(stack[stack.length - 1].ctx, pending.node.keyword);
+      stack.push({ node: pending.node, children: pending.node.children, open: pending.node.loc, implicit: true, ctx });
       last = undefined;
     }
     pending = undefined;
@@ -122,7 +137,18 @@ function build(pre: Preprocessor, nodes: ConfNode[], report: (d: Diagnostic) => 
       depth++;
       if (last && !last.children) {
         last.children = [];
-        stack.push({ node: last, children: last.children, open: first.loc });
+        const ctx = top.ctx;
+        if (ctx !== undefined && !BLOCK_KEYWORDS[ctx]?.[last.keyword]) {
+          // keepalived: "Unknown keyword" or "Unexpected '{'" (process_stream()); the block still nests here so
+          // the model sees what it belonged to
+          report({
+            severity: 'error',
+            code: 'E_UNEXPECTED_BRACE',
+            message: `Unexpected '{': '${last.keyword}' takes no block ${ctx ? `in ${ctx}` : 'at the top level'} in keepalived 2.2.7`,
+            loc: first.loc,
+          });
+        }
+        stack.push({ node: last, children: last.children, open: first.loc, ctx: childCtx(ctx, last.keyword) });
       } else {
         // process_stream(): "Unexpected '{' - ignoring"; the lines after it stay at this level
         report({ severity: 'error', code: 'E_UNEXPECTED_BRACE', message: "Unexpected '{' - ignoring; a '{' should follow a keyword line", loc: first.loc });
@@ -152,8 +178,8 @@ function build(pre: Preprocessor, nodes: ConfNode[], report: (d: Diagnostic) => 
     if (/["'\\]/.test(line.text)) node.raw = line.text;
     top.children.push(node);
     last = node;
-    const kind = BLOCK_KEYWORDS[top.node ? top.node.keyword : '']?.[node.keyword];
-    if (kind && (stack.length === 1 || top.node)) pending = { node, kind };
+    const kind = top.ctx !== undefined ? BLOCK_KEYWORDS[top.ctx]?.[node.keyword] : undefined;
+    if (kind) pending = { node, kind };
     if (node.keyword === 'include_check' && stack.length === 2 && stack[1].node?.keyword === 'global_defs') {
       pre.setIncludeCheck(node.args.map((a) => a.text), node.loc);
     }

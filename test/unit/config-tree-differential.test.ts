@@ -60,6 +60,8 @@ const cases: Case[] = [
   { name: 'value list missing its { (braces then unbalanced)', conf: G(' notification_email\n a@b.c\n }'), fails: true },
   { name: 'value list missing its { with balanced braces', conf: G(' notification_email\n a@b.c'), fails: false },
   { name: 'value list missing its { at the end of the file', conf: G(' router_id a') + 'static_ipaddress\n', fails: false },
+  { name: 'a block after a keyword that takes none', conf: G(' router_id a {\n }'), fails: true },
+  { name: 'an unknown top-level block', conf: 'foo {\n}\n' + G(' router_id a'), fails: true },
   { name: 'extra closing brace', conf: G(' router_id a') + '}\n', fails: true },
   { name: 'missing closing brace', conf: 'global_defs {\n router_id a\n', fails: true },
   { name: 'missing opening brace', conf: 'global_defs\n router_id a\n}\n', fails: true },

@@ -58,6 +58,11 @@ t.test('brace errors', async (t) => {
   r = parse('global_defs {\n {\n router_id a\n }\n notification_email_from x\n}\n');
   t.equal(r.tree, 'global_defs { router_id a }; notification_email_from x', "an unexpected '{' does not nest; its '}' closes the block");
   t.same(r.codes, ['E_UNEXPECTED_BRACE', 'E_UNBALANCED_BRACE']);
+  r = parse('global_defs {\n router_id a {\n x\n }\n}\nfoo {\n}\nreal_server 1.1.1.1 80 {\n}\nbar {\n baz {\n }\n}\n');
+  t.equal(r.tree, 'global_defs { router_id a { x } }; foo {  }; real_server 1.1.1.1 80 {  }; bar { baz {  } }');
+  t.same(r.codes, ['E_UNEXPECTED_BRACE', 'E_UNEXPECTED_BRACE', 'E_UNEXPECTED_BRACE', 'E_UNEXPECTED_BRACE'], "a block where keepalived's tables have none is an error, but still nests");
+  r = parse('virtual_server 1.1.1.1 80 {\n real_server 2.2.2.2 80 {\n  HTTP_GET {\n   url {\n    path /\n   }\n  }\n }\n}\n');
+  t.same(r.codes, []);
   r = parse('global_defs\n router_id a\n}\n');
   t.equal(r.tree, 'global_defs { router_id a }', "keepalived reads a block keyword's block without its '{'");
   t.same(r.codes, ['E_MISSING_BRACE', 'E_UNBALANCED_BRACE'], "and the '}' is extra");
@@ -222,7 +227,7 @@ t.test('parameters', async (t) => {
   t.same(r.codes, ['W_PARAM_ARGS_MIDLINE', 'E_UNBALANCED_BRACE']);
   r = parse('x $UNDEF ${UNDEF2}\n');
   t.equal(r.tree, 'x $UNDEF $ { UNDEF2 }', 'an unsubstituted ${...} is split at its braces, as in keepalived');
-  t.same(r.codes, ['W_UNDEFINED_PARAM', 'W_UNDEFINED_PARAM']);
+  t.same(r.codes, ['W_UNDEFINED_PARAM', 'W_UNDEFINED_PARAM', 'E_UNEXPECTED_BRACE']);
   t.equal(r.diagnostics[1].loc?.col, 10);
   r = parse('$A=x$A\ny $A\n');
   t.ok(r.codes.includes('W_LINE_TOO_LONG'), 'self-growing definition stops at MAXBUF');
