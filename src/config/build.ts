@@ -494,6 +494,12 @@ function checker(ctx: Ctx, node: ConfNode, rs: Draft): void {
   if (c.type === 'UDP_CHECK' && c.minReplyLength > c.maxReplyLength)
     warn(ctx, Code.CONFLICT, `UDP_CHECK min_reply_length ${c.minReplyLength} > max_reply_length ${c.maxReplyLength} - will always fail`, node.loc);
   if (c.type === 'BFD_CHECK') return; // recognised, not implemented (W_UNSUPPORTED already given)
+  if (CHECKERS[c.type]!.conn && !c.bindIf) {
+    // check_api.c check_conn_opts: "Checker link local address %s requires a bind_if" (checker dropped)
+    const dst: string = c.connectIp ?? rs.address;
+    if (dst.includes(':') && isIPv6LinkLocal(dst))
+      return void warn(ctx, Code.DROPPED, `${c.type}: link-local address ${dst} requires a bind_if - checker ignored`, node.loc);
+  }
   if (c.type === 'SMTP_CHECK') {
     c.heloName = c.heloName ?? 'smtpchecker.keepalived.org'; // SMTP_DEFAULT_HELO (check_smtp.h)
     if (hosts?.length) {

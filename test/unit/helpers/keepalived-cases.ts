@@ -193,4 +193,6 @@ export const KA_CASES: KaCase[] = [
   { name: 'track_script before its vrrp_script', conf: SEC + vrrpConf('track_script {\n    chk\n  }') + SCRIPT, rc: 5 },
   { name: 'track_file before its track_file block', conf: vrrpConf('track_file {\n    tf\n  }') + 'track_file tf {\n  file /tmp/x\n}\n', rc: 5 },
   { name: 'sync group before its instances', conf: 'vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n}\n' + vrrpConf() + vrrpConf('virtual_router_id 52', { name: 'VI_2', vip: '10.0.0.11' }), rc: 0 },
+  { name: 'checker to a link-local address without bind_if', conf: vsConf({ addr: 'fd00::1 80', chk: 'connect_ip fe80::2' }).replace('real_server 10.0.0.2 80', 'real_server fd00::2 80'), rc: 5 },
+  { name: 'checker to a link-local address with bind_if', conf: vsConf({ addr: 'fd00::1 80', chk: 'connect_ip fe80::2\n      bind_if eth0' }).replace('real_server 10.0.0.2 80', 'real_server fd00::2 80'), rc: 0 },
 ];
