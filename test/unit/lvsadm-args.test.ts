@@ -52,32 +52,21 @@ if (!skip) {
 
 const ENOPROTOOPT = 92;
 const noKernel = () => Object.assign(new Error('Protocol not available'), { errno: ENOPROTOOPT, code: 'ENOPROTOOPT' });
-/** A client whose kernel knows GET_INFO only (what the shimmed ipvsadm sees). */
+/** A client whose kernel knows GET_INFO only (what the shimmed ipvsadm sees): every other call fails with ENOPROTOOPT. */
 function infoOnlyClient(): IpvsClient {
-  const reject = async (): Promise<never> => {
-    throw noKernel();
-  };
-  return {
+  const known: Partial<IpvsClient> = {
     info: async () => ({ version: '1.2.1', versionCode: 0x010201, connTableSize: 4096 }),
-    flush: reject,
-    addService: reject,
-    updateService: reject,
-    deleteService: reject,
-    getService: reject,
-    listServices: reject,
-    addDestination: reject,
-    updateDestination: reject,
-    deleteDestination: reject,
-    listDestinations: reject,
-    startDaemon: reject,
-    stopDaemon: reject,
-    listDaemons: reject,
-    getTimeouts: reject,
-    setTimeouts: reject,
-    zero: reject,
     applyBatch: async (ops) => ops.map(() => ({ ok: false as const, error: noKernel() as never })),
     close: async () => undefined,
   };
+  return new Proxy(known, {
+    get: (target, prop) =>
+      prop in target || prop === 'then' || typeof prop === 'symbol'
+        ? target[prop as keyof IpvsClient]
+        : async () => {
+            throw noKernel();
+          },
+  }) as IpvsClient;
 }
 
 interface Outcome {
