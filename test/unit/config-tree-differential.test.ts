@@ -98,3 +98,58 @@ t.test('keepalived -t agrees on whether a config has errors', { skip: KEEPALIVED
     t.equal(errors.length > 0, c.fails, `${c.name}: we ${c.fails ? 'report' : 'do not report'} errors (${detail})`);
   });
 });
+
+/** A tiny deterministic generator of small global_defs configs with one random syntax mutation. */
+function mutatedConfigs(seed: number, n: number): string[] {
+  let s = seed;
+  const rnd = () => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s / 0x7fffffff;
+  };
+  const pick = <T>(a: readonly T[]) => a[Math.floor(rnd() * a.length)];
+  const pieces = [
+    ' router_id r1', ' smtp_server 10.0.0.1', ' smtp_connect_timeout 30', ' notification_email_from a@b.c',
+    ' notification_email {\n  a@b.c\n  d@e.f\n }', ' notification_email { x@y.z }', ' router_id "q r"', `@${ID} router_id n1`,
+    '@other router_id o1', ' router_id $P', '$P=pp', ' # comment', ' ! c', ' notification_email {\n  ~SEQ(i,1,2) u${i}@b.c\n }',
+    ' router_id a # c',
+  ];
+  const out: string[] = [];
+  for (let k = 0; k < n; k++) {
+    const body = Array.from({ length: 1 + Math.floor(rnd() * 5) }, () => pick(pieces)).join('\n');
+    let conf = pick(['$P=v\n', '# x\n', 'include nothere.conf\n', '', '']) + `global_defs {\n${body}\n}\n`;
+    const at = (ch: string) => [...conf].flatMap((c, i) => (c === ch ? [i] : []));
+    const del = (ch: string) => {
+      const c = at(ch);
+      if (c.length) {
+        const i = pick(c);
+        conf = conf.slice(0, i) + conf.slice(i + 1);
+      }
+    };
+    const ins = (str: string) => {
+      const i = pick(at('\n'));
+      conf = conf.slice(0, i + 1) + str + conf.slice(i + 1);
+    };
+    const m = Math.floor(rnd() * 8);
+    if (m === 1) del('{');
+    else if (m === 2) del('}');
+    else if (m === 3) del('"');
+    else if (m === 4) ins('}\n');
+    else if (m === 5) ins('{\n');
+    else if (m === 6) ins(' "x\n');
+    out.push(conf);
+  }
+  return out;
+}
+
+t.test('keepalived -t agrees on randomly broken configs', { skip: KEEPALIVED ? false : 'keepalived not installed' }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvsk-lexer-mut-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const conf = path.join(dir, 'keepalived.conf');
+  for (const text of mutatedConfigs(20261125, 80)) {
+    fs.writeFileSync(conf, text);
+    const run = spawnSync(KEEPALIVED!, ['-t', '-i', ID, '-f', conf], { encoding: 'utf8', timeout: 20000 });
+    const ours = parseTree(conf, fsLoader, { configId: ID });
+    const errors = ours.diagnostics.filter((x) => x.severity === 'error');
+    t.equal(errors.length > 0, run.status !== 0, `${JSON.stringify(text)}: keepalived rc=${run.status} ${JSON.stringify(run.stderr.split('\n').slice(0, 3))}; ours ${JSON.stringify(ours.diagnostics.map(formatDiagnostic))}`);
+  }
+});
