@@ -1,11 +1,11 @@
 # lvskeeper: build, test tiers, benchmarks and running the daemon.
 # `make run` and `make test` install what they need on a fresh Debian machine (as root).
 SHELL := /bin/bash
-APT_PKGS := keepalived ipvsadm qemu-system-x86 linux-image-amd64 busybox-static iproute2 procps kmod
+APT_PKGS := keepalived ipvsadm qemu-system-x86 linux-image-amd64 busybox-static iproute2 procps kmod tcpdump python3 make g++ openssl strace
 TAP := npx tap
 S ?=
 
-.PHONY: all deps apt-deps node-deps build typecheck test test-unit test-netns test-kernel bench run clean
+.PHONY: all deps apt-deps node-deps native build typecheck test test-unit test-netns test-kernel bench run clean
 
 all: build
 
@@ -20,7 +20,15 @@ node-deps: node_modules/.package-lock.json
 
 deps: apt-deps node-deps
 
-build: node-deps
+NATIVE := native/build/Release/lvsk_packet.node
+
+# The project's own Node-API addon (AF_PACKET frames, recvmsg with hop limit): see native/README.md.
+$(NATIVE): native/lvsk_packet.c native/binding.gyp | node-deps
+	npx node-gyp rebuild -C native --nodedir="$$(node -p "require('path').resolve(process.execPath,'../..')")" > native/build.log 2>&1 || { cat native/build.log; exit 1; }
+
+native: $(NATIVE)
+
+build: node-deps $(NATIVE)
 	npx tsc -p tsconfig.json
 
 typecheck: node-deps
