@@ -161,6 +161,9 @@ t.test('includes: missing files, as keepalived treats them', async (t) => {
   t.same(r.codes, ['E_INCLUDE_NOT_FOUND', 'W_INCLUDE_NOT_FOUND'], 'include_check is restored when the file that set it ends');
   r = parse('global_defs {\n include_check bogus\n}\n');
   t.same(r.codes, ['E_BAD_INCLUDE_CHECK']);
+  const multi = parseTree('/k/*.conf', memoryLoader({ '/k/b.conf': 'b\n', '/k/a.conf': 'a\n' }), {});
+  t.same(codes(multi.diagnostics), ['E_MULTIPLE_CONFIG_FILES'], 'keepalived -f with several matches: CONFIG_MULTIPLE_FILES');
+  t.equal(show(multi.nodes), 'a; b', 'and reads them all in order');
   const none = parseTree('/nope.conf', memoryLoader({}), {});
   t.same(codes(none.diagnostics), ['E_CONFIG_NOT_FOUND']);
   t.same(none.nodes, []);
@@ -361,7 +364,8 @@ t.test('65,024 vrrp_instance blocks from the ~SEQ fixture, quickly', async (t) =
   t.equal(inst[65023].args[0].text, 'vrrp4.7.31.254');
   t.equal(show(inst[65023].children!), 'interface lo; virtual_router_id 254; priority 130; advert_int 1; virtual_ipaddress { 10.7.31.254/24 }');
   t.equal(inst[300].children![4].children![0].loc.line, 14, 'generated lines point at the definition');
-  // keepalived -t -f on the same file takes over a minute on this machine; allow a slow CI machine plenty of room
-  t.ok(ms < 20000, `parsed in ${ms.toFixed(0)} ms`);
+  // keepalived -t -f on the same file takes over a minute (42 s of CPU) on this machine; we take about 1.4 s of CPU
+  // compiled. The bound leaves room for coverage instrumentation and a loaded CI machine.
+  t.ok(ms < 30000, `parsed in ${ms.toFixed(0)} ms`);
   t.comment(`65,024 instances parsed in ${ms.toFixed(0)} ms`);
 });
