@@ -19,11 +19,11 @@ export interface LoadResult {
 }
 
 /** Diagnostic codes that mean keepalived could not run the configuration at all (CONFIG_FILE_NOT_FOUND, CONFIG_FATAL). */
-const FATAL_CODES = new Set(['E_FILE_NOT_FOUND', 'E_CONFIG_UNREADABLE']);
+const FATAL_CODES = new Set(['E_FILE_NOT_FOUND', 'E_CONFIG_UNREADABLE', 'E_CONFIG_NOT_FOUND']);
 /** Codes that keepalived only logs (or lvskeeper alone reports): they do not change `-t`'s status. */
 const LOG_ONLY = new Set(['W_UNSUPPORTED', 'W_SCRIPT_INSECURE', 'W_SCRIPT_NOT_EXECUTABLE']);
 /** Codes for a missing included file: keepalived warns (exit 0) unless -e/--all-config or `includet`. */
-const MISSING_INCLUDE = new Set(['E_INCLUDE_NOT_FOUND', 'W_INCLUDE_NOT_FOUND']);
+const MISSING_INCLUDE = new Set(['E_INCLUDE_NOT_FOUND', 'W_INCLUDE_NOT_FOUND', 'W_INCLUDE_NO_MATCH', 'W_INCLUDE_PARTIAL', 'W_INCLUDE_UNREADABLE']);
 
 /** Reads and builds a configuration. Never throws: every problem is a diagnostic with a location. */
 export function parseConfig(entry: string, loader: SourceLoader, opts: ParseOptions = {}): LoadResult {

@@ -11,6 +11,10 @@ import { fsLoader } from '../config/loader';
 import { createLogger, Logger } from '../util/log';
 import { Subsystem, SubsystemContext } from './subsystem';
 import { configIdDefault, DEFAULT_CONFIG_FILE } from '../cli/defaults';
+import { Metrics } from './metrics';
+import { DEFAULT_STATUS_LISTEN, parseListen, startStatusServer, StatusServer } from './status';
+import { sdNotify, monotonicUsec } from './sdnotify';
+import { hostChecks } from '../config/host-checks';
 
 /** keepalived's dump locations (lib/... KEEPALIVED_TMP_DIR is /tmp in Debian's build). */
 export const DUMP_FILES = {
@@ -63,6 +67,7 @@ export async function runDaemon(args: DaemonArgs): Promise<number> {
   const configId = args.configId ?? configIdDefault();
   const load = (): Config | undefined => {
     const res = parseConfig(file, fsLoader, { configId });
+    if (res.config) res.diagnostics.push(...hostChecks(res.config));
     for (const d of res.diagnostics) {
       const line = formatDiagnostic(d);
       if (d.severity === 'error') log.error({ code: d.code }, line);
@@ -83,7 +88,9 @@ export async function runDaemon(args: DaemonArgs): Promise<number> {
   if (!args.checkOnly) writePid(args.vrrpPidFile, log);
   if (!args.vrrpOnly) writePid(args.checkersPidFile, log);
 
-  const ctx: SubsystemContext = { log, args };
+  const metrics = new Metrics();
+  metrics.configGeneration.set(1);
+  const ctx: SubsystemContext = { log, args, metrics };
   const subsystems = await loadSubsystems(args);
   for (const s of subsystems) {
     try {
@@ -93,15 +100,32 @@ export async function runDaemon(args: DaemonArgs): Promise<number> {
       log.error({ err: e, subsystem: s.name }, 'subsystem failed to start; continuing without it');
     }
   }
+  const stateView = (): unknown => ({
+    generation: state.generation,
+    loadedAt: state.loadedAt,
+    file: state.file,
+    subsystems: Object.fromEntries(subsystems.map((s) => [s.name, s.state()])),
+  });
+  let status: StatusServer | undefined;
+  try {
+    status = await startStatusServer({ listen: parseListen(args.statusListen ?? DEFAULT_STATUS_LISTEN), state: stateView, metrics });
+    if (status) log.info({ address: status.address() }, 'status endpoint listening (/state, /metrics)');
+  } catch (e) {
+    log.error({ err: e }, 'status endpoint could not start; continuing without it');
+  }
   log.info({ file, configId, subsystems: subsystems.map((s) => s.name) }, 'lvskeeper running');
+  void sdNotify(['READY=1', `STATUS=running ${subsystems.map((s) => s.name).join(', ')}`]);
 
   let reloading = Promise.resolve();
   const reload = (): void => {
     reloading = reloading.then(async () => {
       log.info({ file }, 'reloading configuration (SIGHUP)');
+      void sdNotify(['RELOADING=1', `MONOTONIC_USEC=${monotonicUsec()}`]);
       const next = load();
       if (!next) {
         log.error({ file, generation: state.generation }, 'new configuration rejected; keeping the running one');
+        metrics.reloads.inc({ result: 'rejected' });
+        void sdNotify(['READY=1', 'STATUS=reload rejected; running the previous configuration']);
         return;
       }
       const prev = state.config;
@@ -115,7 +139,10 @@ export async function runDaemon(args: DaemonArgs): Promise<number> {
       state.config = next;
       state.generation++;
       state.loadedAt = new Date().toISOString();
+      metrics.reloads.inc({ result: 'applied' });
+      metrics.configGeneration.set(state.generation);
       log.info({ generation: state.generation }, 'configuration reloaded');
+      void sdNotify(['READY=1', `STATUS=running generation ${state.generation}`]);
     });
   };
 
@@ -141,6 +168,8 @@ export async function runDaemon(args: DaemonArgs): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.info({ signal: sig }, 'stopping');
+      void sdNotify(['STOPPING=1']);
+      await status?.close();
       for (const s of [...subsystems].reverse()) {
         try {
           await s.stop(ctx);

@@ -2,10 +2,13 @@
 import type { Config } from '../config/index';
 import type { DaemonArgs } from '../cli/args';
 import type { Logger } from '../util/log';
+import type { Metrics } from './metrics';
 
 export interface SubsystemContext {
   log: Logger;
   args: DaemonArgs;
+  /** Prometheus metrics shared by every subsystem (served at /metrics). */
+  metrics: Metrics;
 }
 
 export interface Subsystem {
