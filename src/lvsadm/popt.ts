@@ -41,6 +41,21 @@ export interface PoptContextOptions {
   posixMeHarder?: boolean;
 }
 
+const INDEXES = new WeakMap<readonly PoptOption[], { long: Map<string, PoptOption>; short: Map<string, PoptOption> }>();
+/** Lookup maps of a table; the first entry with a name wins, as popt's findOption scan does. */
+function index(table: readonly PoptOption[]) {
+  let ix = INDEXES.get(table);
+  if (!ix) {
+    ix = { long: new Map(), short: new Map() };
+    for (const o of table) {
+      if (o.longName !== undefined && !ix.long.has(o.longName)) ix.long.set(o.longName, o);
+      if (o.shortName !== undefined && !ix.short.has(o.shortName)) ix.short.set(o.shortName, o);
+    }
+    INDEXES.set(table, ix);
+  }
+  return ix;
+}
+
 /** One poptContext over argv (argv[0] is skipped). */
 export class PoptContext {
   private next = 1;
@@ -60,10 +75,10 @@ export class PoptContext {
   ) {}
 
   private findLong(name: string): PoptOption | undefined {
-    return this.table.find((o) => o.longName === name);
+    return index(this.table).long.get(name);
   }
   private findShort(c: string): PoptOption | undefined {
-    return this.table.find((o) => o.shortName === c);
+    return index(this.table).short.get(c);
   }
 
   /** popt findNextArg(con, 1, delete): the next argv element not starting with '-'. */

@@ -12,7 +12,8 @@ export interface RestoreLine {
   args: string[];
 }
 
-const isDelim = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+/** space, tab, newline, carriage return (char codes) */
+const isDelim = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
 
 /** Splits stdin into the argument vectors ipvsadm processes (lines with no token are left out). */
 export function readRestoreLines(text: string): RestoreLine[] {
@@ -27,7 +28,7 @@ export function readRestoreLines(text: string): RestoreLine[] {
     let ntoken = 0;
     let ended: 'line' | 'eof' | 'null' = 'eof';
     while (i < n) {
-      if (isDelim(text[i])) {
+      if (isDelim(text.charCodeAt(i))) {
         // %[^ \t\n\r] matched nothing: skip blanks up to a newline (which ends the line).
         let stop = false;
         while (!stop) {
@@ -36,12 +37,12 @@ export function readRestoreLines(text: string): RestoreLine[] {
             stop = true;
             break;
           }
-          const c = text[i++];
-          if (c === '\n') {
+          const c = text.charCodeAt(i++);
+          if (c === 10) {
             line++;
             ended = 'line';
             stop = true;
-          } else if (c === '\t' || c === '\r' || c === ' ') continue;
+          } else if (c === 9 || c === 13 || c === 32) continue;
           else {
             i--;
             break;
@@ -51,11 +52,11 @@ export function readRestoreLines(text: string): RestoreLine[] {
         continue;
       }
       let j = i;
-      while (j < n && !isDelim(text[j]) && j - i < MAX_LINE_LENGTH) j++;
+      while (j < n && !isDelim(text.charCodeAt(j)) && j - i < MAX_LINE_LENGTH) j++;
       const token = text.slice(i, j);
       i = j;
       let tail = '';
-      if (i < n && isDelim(text[i])) tail = text[i++];
+      if (i < n && isDelim(text.charCodeAt(i))) tail = text[i++];
       if (token !== 'ipvsadm') {
         ntoken++;
         args.push(token);
