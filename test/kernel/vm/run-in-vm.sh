@@ -119,6 +119,7 @@ qemu_args=(
 i=0
 for d in "$cache/out" "${shares[@]}"; do
   mkdir -p "$d" && d=$(cd "$d" && pwd) || { echo "run-in-vm: cannot create share $d" >&2; exit 3; }
+  awk -v d="$d" '$2 == d { found = 1 } END { exit !found }' "$run/shares" && continue
   qemu_args+=(-fsdev "local,id=s$i,path=$d,security_model=none,multidevs=remap" -device "virtio-9p-pci,fsdev=s$i,mount_tag=s$i")
   echo "s$i $d" >>"$run/shares"
   i=$((i + 1))
