@@ -4,6 +4,6 @@ import type { Subsystem } from './subsystem';
 
 export async function subsystemsFor(args: DaemonArgs): Promise<Subsystem[]> {
   const out: Subsystem[] = [];
-  void args;
+  if (!args.vrrpOnly) out.push(new (await import('./lvs-subsystem')).LvsSubsystem());
   return out;
 }

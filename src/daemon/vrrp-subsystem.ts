@@ -1,0 +1,395 @@
+// The VRRP subsystem of the daemon: one InstanceRunner per vrrp_instance, addresses over rtnetlink, GARP/NA bursts, notify scripts, tracking, sync groups, reload as a diff.
+import { readFile } from 'node:fs/promises';
+import type { Config, VrrpInstance as VrrpInstanceModel, VrrpSyncGroup } from '../config/model';
+import { AddressFamily, canonicalAddress } from '../vrrp/addr';
+import { GarpReason, NotifyKind, VrrpState } from '../vrrp/fsm';
+import { GratuitousSender, InstanceAnnouncement, LinkAnnouncer } from '../vrrp/ndisc';
+import { Rtnl } from '../rtnl/socket';
+import { LinkInfo, listLinks } from '../rtnl/links';
+import { listAddresses } from '../rtnl/addresses';
+import { LinkMonitor } from '../rtnl/monitor';
+import { familyOf } from '../rtnl/ip';
+import type { AddressSpec } from '../rtnl/addresses';
+import type { Subsystem, SubsystemContext } from './subsystem';
+import { InstanceRunner, RunnerEnv } from './vrrp/runner';
+import { openTransport } from './vrrp/transport';
+import { RouteSpec, VipManager, routeKey, vipKey } from './vrrp/vips';
+import { NotifyCommand, NotifyState, notifyCommands, runCommand } from './vrrp/notify';
+import { FileTracker, ScriptTracker, TrackKind, TrackStatus } from './vrrp/tracking';
+import { groupOf, groupState, syncFaults, syncSource } from './vrrp/sync';
+import { ReloadAction, planReload, stable } from './vrrp/reload-plan';
+
+const NOTIFY_STATES: Partial<Record<NotifyKind, NotifyState>> = {
+  [NotifyKind.Master]: NotifyState.Master,
+  [NotifyKind.Backup]: NotifyState.Backup,
+  [NotifyKind.Fault]: NotifyState.Fault,
+  [NotifyKind.Stop]: NotifyState.Stop,
+};
+
+export class VrrpSubsystemError extends Error {
+  constructor(
+    readonly code: string,
+    readonly instance: string,
+    message: string,
+  ) {
+    super(`vrrp_instance ${instance}: ${message}`);
+    this.name = 'VrrpSubsystemError';
+  }
+}
+
+class VrrpSubsystem implements Subsystem, RunnerEnv {
+  readonly name = 'vrrp';
+  private ctx!: SubsystemContext;
+  private config!: Config;
+  private rt: Rtnl | undefined;
+  private vipMgr: VipManager | undefined;
+  private monitor: LinkMonitor | undefined;
+  private sender: GratuitousSender | undefined;
+  private readonly links = new Map<string, LinkInfo>();
+  private readonly runners = new Map<string, InstanceRunner>();
+  private readonly scripts = new Map<string, ScriptTracker>();
+  private readonly files = new Map<string, FileTracker>();
+  private groups: VrrpSyncGroup[] = [];
+  private readonly groupStates = new Map<string, string>();
+  private scriptDefaults: { user?: string; group?: string } = {};
+  private metricsTimer: NodeJS.Timeout | undefined;
+  private readonly reported = new Map<string, { sent: number; rcvd: number; rejected: number }>();
+  private readonly running = new Set<Promise<unknown>>();
+
+  async start(config: Config, ctx: SubsystemContext): Promise<void> {
+    this.ctx = ctx;
+    this.config = config;
+    this.rt = new Rtnl();
+    this.vipMgr = new VipManager(this.rt);
+    for (const l of await listLinks(this.rt)) this.links.set(l.name, l);
+    this.monitor = new LinkMonitor();
+    this.monitor.on('link', (info: LinkInfo, removed: boolean) => this.onLink(info, removed));
+    this.monitor.on('error', (e: Error) => ctx.log.warn({ err: e }, 'link monitor'));
+    this.monitor.start();
+    const g = config.globalDefs;
+    this.sender = new GratuitousSender(
+      new LinkAnnouncer(),
+      { garpIntervalMs: g.vrrpGarpInterval * 1000, gnaIntervalMs: g.vrrpGnaInterval * 1000 },
+      (e, a) => ctx.log.warn({ err: e, address: a.address, interface: a.ifname }, 'gratuitous ARP/NA failed'),
+    );
+    this.scriptDefaults = await this.defaultScriptUser(config);
+    this.groups = config.vrrpSyncGroups;
+    this.syncTrackers(config);
+    for (const m of config.vrrpInstances) await this.startInstance(m);
+    this.applySync();
+    this.metricsTimer = setInterval(() => this.pushMetrics(), 1000);
+    this.metricsTimer.unref();
+  }
+
+  /** keepalived: script_user, else keepalived_script if that user exists, else root (the current user). */
+  private async defaultScriptUser(c: Config): Promise<{ user?: string; group?: string }> {
+    const g = c.globalDefs;
+    if (g.scriptUser) return { user: g.scriptUser, ...(g.scriptGroup ? { group: g.scriptGroup } : {}) };
+    const pw = await readFile('/etc/passwd', 'utf8').catch(() => '');
+    return pw.split('\n').some((l) => l.startsWith('keepalived_script:')) ? { user: 'keepalived_script' } : {};
+  }
+
+  // ---- instances -------------------------------------------------------------------------
+
+  private async primaryAddress(m: VrrpInstanceModel, link: LinkInfo): Promise<string> {
+    const fam = m.family === 6 ? 6 : 4;
+    const explicit = m.unicastSrcIp ?? m.mcastSrcIp;
+    if (explicit && familyOf(explicit) === fam) return canonicalAddress(explicit);
+    const addrs = (await listAddresses(this.rt!, link.index)).filter((a) => a.family === fam);
+    // keepalived: IPv4 the interface's first address; IPv6 its link-local address (vrrp.c vrrp_complete_instance)
+    const pick = fam === 4 ? addrs[0] : (addrs.find((a) => a.address.toLowerCase().startsWith('fe80:')) ?? addrs[0]);
+    if (!pick) throw new VrrpSubsystemError('ENOADDR', m.name, `interface ${link.name} has no IPv${fam} address; should have one (or set unicast_src_ip)`);
+    return canonicalAddress(pick.address);
+  }
+
+  private async startInstance(m: VrrpInstanceModel): Promise<void> {
+    const log = this.ctx.log;
+    try {
+      if (!m.interface) throw new VrrpSubsystemError('ENOIFACE', m.name, 'interface is not set; should name a network interface');
+      const link = this.links.get(m.interface);
+      if (!link) throw new VrrpSubsystemError('ENODEV', m.name, `interface ${m.interface} does not exist`);
+      const source = await this.primaryAddress(m, link);
+      const g = this.config.globalDefs;
+      const group = InstanceRunner.groupFor(m, g.vrrpMcastGroup4, g.vrrpMcastGroup6);
+      const transport = openTransport(
+        { family: m.family === 6 ? AddressFamily.Inet6 : AddressFamily.Inet, iface: link.name, ifindex: link.index, source, ...(group ? { group } : {}), unicastTtl: m.unicastTtl },
+        (msg) => log.warn({ instance: m.name }, msg),
+      );
+      const r = new InstanceRunner({ model: m, primaryAddress: source, transport, env: this });
+      this.runners.set(m.name, r);
+      r.tracked = this.trackedFor(m);
+      r.start();
+      log.info({ instance: m.name, interface: link.name, source, group: group ?? 'unicast', transport: transport.kind }, 'VRRP instance started');
+    } catch (e) {
+      log.error({ err: e, instance: m.name }, 'VRRP instance not started');
+    }
+  }
+
+  private async stopInstance(r: InstanceRunner, keepVips: boolean): Promise<void> {
+    this.runners.delete(r.name);
+    await r.stop(keepVips);
+    this.reported.delete(r.name);
+  }
+
+  // ---- tracking ---------------------------------------------------------------------------
+
+  private syncTrackers(c: Config): void {
+    const want = new Map(c.vrrpScripts.map((s) => [s.name, s]));
+    for (const [name, t] of this.scripts) {
+      const w = want.get(name);
+      if (!w || stable(w) !== stable(t.script)) {
+        t.stop();
+        this.scripts.delete(name);
+      }
+    }
+    for (const s of c.vrrpScripts) {
+      if (this.scripts.has(s.name) || !s.script) continue;
+      const t = new ScriptTracker(s, this.scriptDefaults, (e) => this.ctx.log.warn({ err: e, script: s.name }, 'vrrp_script failed to run'));
+      t.on('change', (good: boolean) => {
+        this.ctx.log.info({ script: s.name }, `VRRP_Script(${s.name}) ${good ? 'succeeded' : 'failed'}`);
+        this.refreshTracking();
+      });
+      this.scripts.set(s.name, t);
+      t.start();
+    }
+    const wantF = new Map(c.trackFiles.map((f) => [f.name, f]));
+    for (const [name, t] of this.files) {
+      const w = wantF.get(name);
+      if (!w || stable(w) !== stable(t.file)) {
+        t.stop();
+        this.files.delete(name);
+      }
+    }
+    for (const f of c.trackFiles) {
+      if (this.files.has(f.name)) continue;
+      const t = new FileTracker(f);
+      t.on('change', () => this.refreshTracking());
+      this.files.set(f.name, t);
+      void t.start().catch((e: Error) => this.ctx.log.warn({ err: e, file: f.name }, 'track_file'));
+    }
+  }
+
+  private linkUp(name: string): boolean {
+    const l = this.links.get(name);
+    return !!l && l.up && l.running;
+  }
+
+  /** Tracked objects of an instance: its own interface (unless dont_track_primary), track_*, and its sync group's track_*. */
+  trackedFor(m: VrrpInstanceModel): TrackStatus[] {
+    const out: TrackStatus[] = [];
+    if (m.interface && !m.dontTrackPrimary) out.push({ kind: TrackKind.Interface, name: m.interface, weight: 0, up: this.linkUp(m.interface) });
+    const grp = this.groups.find((g) => g.group.includes(m.name));
+    const ifs = [...m.trackInterface, ...(grp?.trackInterface ?? [])];
+    for (const ti of ifs) out.push({ kind: TrackKind.Interface, name: ti.name, weight: ti.noWeight ? 0 : (ti.weight ?? 0), ...(ti.reverse ? { reverse: true } : {}), up: this.linkUp(ti.name) });
+    for (const ts of [...m.trackScript, ...(grp?.trackScript ?? [])]) {
+      const def = this.config.vrrpScripts.find((s) => s.name === ts.name);
+      const tracker = this.scripts.get(ts.name);
+      const weight = ts.noWeight ? 0 : (ts.weight ?? def?.weight ?? 0);
+      const reverse = ts.reverse ?? def?.weightReverse ?? false;
+      out.push({ kind: TrackKind.Script, name: ts.name, weight, ...(reverse ? { reverse: true } : {}), up: tracker ? tracker.good : !def?.initFail });
+    }
+    for (const tf of [...m.trackFile, ...(grp?.trackFile ?? [])]) {
+      const def = this.config.trackFiles.find((f) => f.name === tf.name);
+      const weight = tf.noWeight ? 0 : (tf.weight ?? def?.weight ?? 0);
+      const reverse = tf.reverse ?? def?.weightReverse ?? false;
+      out.push({ kind: TrackKind.File, name: tf.name, weight, ...(reverse ? { reverse: true } : {}), up: true, value: this.files.get(tf.name)?.value ?? 0 });
+    }
+    return out;
+  }
+
+  private refreshTracking(): void {
+    for (const r of this.runners.values()) {
+      r.tracked = this.trackedFor(r.model);
+      r.retrack();
+    }
+    this.applySync();
+  }
+
+  private applySync(): void {
+    const byName = (n: string): InstanceRunner | undefined => this.runners.get(n);
+    const held = syncFaults(this.groups, (n) => (byName(n)?.ownFaults.length ?? 0) > 0);
+    const member = groupOf(this.groups);
+    for (const r of this.runners.values()) {
+      const g = member.get(r.name);
+      r.setSyncFault(g && held.get(r.name) ? syncSource(g) : undefined);
+    }
+  }
+
+  private onLink(info: LinkInfo, removed: boolean): void {
+    const before = this.links.get(info.name);
+    if (removed) this.links.delete(info.name);
+    else this.links.set(info.name, { ...before, ...info, mac: info.mac ?? before?.mac });
+    if (removed) this.sender?.cancel(info.name);
+    this.refreshTracking();
+  }
+
+  // ---- RunnerEnv --------------------------------------------------------------------------
+
+  async addVips(r: InstanceRunner, specs: readonly AddressSpec[], routes: readonly RouteSpec[]): Promise<void> {
+    for (const e of await this.vipMgr!.addAll(specs)) this.ctx.log.warn({ err: e, instance: r.name }, 'adding virtual address failed');
+    for (const rt of routes) await this.vipMgr!.route('add', rt).catch((e: Error) => this.ctx.log.warn({ err: e, instance: r.name, route: routeKey(rt) }, 'adding virtual route failed'));
+    if (specs.length) this.ctx.log.info({ instance: r.name, vips: specs.map(vipKey) }, `(${r.name}) setting VIPs`);
+  }
+
+  async removeVips(r: InstanceRunner, specs: readonly AddressSpec[], routes: readonly RouteSpec[]): Promise<void> {
+    this.sender?.cancel(r.name);
+    for (const rt of routes) await this.vipMgr!.route('del', rt).catch(() => undefined);
+    for (const e of await this.vipMgr!.removeAll(specs)) this.ctx.log.warn({ err: e, instance: r.name }, 'removing virtual address failed');
+    if (specs.length) this.ctx.log.info({ instance: r.name, vips: specs.map(vipKey) }, `(${r.name}) removing VIPs`);
+  }
+
+  gratuitous(r: InstanceRunner, repeat: number, reason: GarpReason): void {
+    if (!this.sender || !r.vipsInstalled) return;
+    const order = [...this.runners.keys()].indexOf(r.name) * 1000;
+    const anns: InstanceAnnouncement[] = [];
+    r.vips.forEach((v, i) => {
+      const l = this.links.get(v.dev);
+      if (!l || !l.mac) return;
+      anns.push({ ifindex: l.index, ifname: l.name, mac: l.mac, address: v.address, order: order + i });
+    });
+    if (anns.length) this.sender.burst(r.name, anns, repeat);
+    this.ctx.log.debug({ instance: r.name, reason, repeat }, 'gratuitous ARP/NA burst');
+  }
+
+  notify(r: InstanceRunner, kind: NotifyKind, priority: number): void {
+    const st = NOTIFY_STATES[kind];
+    if (st) {
+      const from = r.lastState;
+      r.lastState = kind === NotifyKind.Stop ? 'STOP' : kind;
+      this.ctx.metrics.vrrpTransition(r.name, from, r.lastState);
+      this.ctx.log.info({ instance: r.name, from, to: r.lastState }, `(${r.name}) Entering ${r.lastState} STATE`);
+      this.runAll(notifyCommands(r.model, 'INSTANCE', r.name, st, priority, this.scriptDefaults), r.name);
+      this.groupNotify(r.name);
+      if (kind === NotifyKind.Fault || kind === NotifyKind.Backup || kind === NotifyKind.Master) queueMicrotask(() => this.applySync());
+    } else if (kind === NotifyKind.MasterRxLowerPri && r.model.notifyMasterRxLowerPri) {
+      this.runAll(notifyCommands({ notifyMaster: r.model.notifyMasterRxLowerPri }, 'INSTANCE', r.name, NotifyState.Master, priority, this.scriptDefaults).slice(0, 1), r.name);
+    }
+  }
+
+  /** Group notifies fire when every member of the group is in the same state (keepalived vrrp_sync.c). */
+  private groupNotify(instance: string): void {
+    for (const g of this.groups) {
+      if (!g.group.includes(instance)) continue;
+      const states = g.group.map((n) => this.runners.get(n)?.lastState ?? VrrpState.Initialize);
+      const s = groupState(states);
+      if (!s || this.groupStates.get(g.name) === s) continue;
+      this.groupStates.set(g.name, s);
+      const ns = s as NotifyState;
+      if (!Object.values(NotifyState).includes(ns)) continue;
+      this.runAll(notifyCommands(g, 'GROUP', g.name, ns, 0, this.scriptDefaults), g.name);
+    }
+  }
+
+  private runAll(cmds: NotifyCommand[], object: string): void {
+    for (const c of cmds) {
+      const p = runCommand(c, c.waitMs).catch((e: Error) => this.ctx.log.warn({ err: e, object, script: c.file }, 'notify script failed'));
+      this.running.add(p);
+      void p.finally(() => this.running.delete(p));
+    }
+  }
+
+  log(level: 'info' | 'warn', msg: string): void {
+    if (level === 'warn') this.ctx.log.warn(msg);
+    else this.ctx.log.info(msg);
+  }
+
+  // ---- life cycle ----------------------------------------------------------------------
+
+  async reload(prev: Config, next: Config, ctx: SubsystemContext): Promise<void> {
+    this.ctx = ctx;
+    this.config = next;
+    this.groups = next.vrrpSyncGroups;
+    this.syncTrackers(next);
+    const keep = ctx.args.dontReleaseVrrp;
+    for (const step of planReload(prev.vrrpInstances, next.vrrpInstances)) {
+      const m = next.vrrpInstances.find((i) => i.name === step.name);
+      const r = this.runners.get(step.name);
+      switch (step.action) {
+        case ReloadAction.Keep:
+          if (r && m) r.model = m;
+          else if (m) await this.startInstance(m);
+          break;
+        case ReloadAction.Update:
+          if (r && m) {
+            await r.update(m, r.init.primaryAddress);
+            ctx.log.info({ instance: m.name, changed: step.changed }, 'VRRP instance updated in place');
+          } else if (m) await this.startInstance(m);
+          break;
+        case ReloadAction.Recreate:
+          if (r) await this.stopInstance(r, false);
+          if (m) await this.startInstance(m);
+          ctx.log.info({ instance: step.name, changed: step.changed }, 'VRRP instance recreated');
+          break;
+        case ReloadAction.Remove:
+          if (r) await this.stopInstance(r, keep);
+          ctx.log.info({ instance: step.name }, 'VRRP instance removed');
+          break;
+        case ReloadAction.Add:
+          if (m) await this.startInstance(m);
+          break;
+      }
+    }
+    this.refreshTracking();
+  }
+
+  async stop(ctx: SubsystemContext): Promise<void> {
+    this.ctx = ctx;
+    if (this.metricsTimer) clearInterval(this.metricsTimer);
+    for (const t of this.scripts.values()) t.stop();
+    for (const t of this.files.values()) t.stop();
+    await Promise.all([...this.runners.values()].map((r) => this.stopInstance(r, ctx.args.dontReleaseVrrp)));
+    // notify_stop scripts: keepalived waits up to 1 s for them
+    await Promise.race([Promise.allSettled([...this.running]), new Promise((res) => setTimeout(res, 1000).unref())]);
+    this.pushMetrics();
+    this.sender?.close();
+    this.monitor?.stop();
+    this.rt?.close();
+  }
+
+  private pushMetrics(): void {
+    const m = this.ctx.metrics;
+    for (const r of this.runners.values()) {
+      const c = r.inst.counters;
+      const last = this.reported.get(r.name) ?? { sent: 0, rcvd: 0, rejected: 0 };
+      const now = { sent: c.advertSent, rcvd: c.advertRcvd, rejected: c.totalRejected() };
+      if (now.sent > last.sent) m.vrrpAdvertsSent.inc({ instance: r.name }, now.sent - last.sent);
+      if (now.rcvd > last.rcvd) m.vrrpAdvertsReceived.inc({ instance: r.name }, now.rcvd - last.rcvd);
+      this.reported.set(r.name, now);
+    }
+  }
+
+  state(): unknown {
+    return {
+      instances: [...this.runners.values()].map((r) => {
+        const s = r.inst.state;
+        return {
+          name: r.name,
+          state: s.state,
+          interface: r.model.interface,
+          family: r.family === AddressFamily.Inet6 ? 'inet6' : 'inet',
+          version: r.settings.check.version,
+          vrid: r.settings.check.vrid,
+          priority: r.model.priority,
+          effectivePriority: s.priority,
+          masterAddress: s.state === VrrpState.Master ? r.init.primaryAddress : (s.masterAddress ?? null),
+          masterPriority: s.masterPriority ?? null,
+          sourceAddress: r.init.primaryAddress,
+          vips: r.vips.map(vipKey),
+          vipsInstalled: r.vipsInstalled,
+          faults: s.faults,
+          tracked: r.tracked,
+          counters: r.inst.counters.keepalivedView(),
+        };
+      }),
+      syncGroups: this.groups.map((g) => ({ name: g.name, members: g.group, state: this.groupStates.get(g.name) ?? null })),
+    };
+  }
+
+  stats(): unknown {
+    return Object.fromEntries([...this.runners.values()].map((r) => [r.name, r.inst.counters.snapshot()]));
+  }
+}
+
+export function createVrrpSubsystem(): Subsystem {
+  return new VrrpSubsystem();
+}

@@ -1,0 +1,170 @@
+// One configured vrrp_instance at run time: its VrrpInstance (FSM + socket + timers), addresses, tracking statuses and hooks into the subsystem.
+import type { VrrpInstance as VrrpInstanceModel } from '../../config/model';
+import { AddressFamily } from '../../vrrp/addr';
+import { VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6 } from '../../vrrp/constants';
+import { GarpReason, NotifyKind, VrrpState } from '../../vrrp/fsm';
+import { InstanceSettings, instanceSettings } from '../../vrrp/from-config';
+import { VrrpInstance } from '../../vrrp/instance';
+import type { AddressSpec } from '../../rtnl/addresses';
+import { ClosableTransport } from './transport';
+import { RouteSpec, diffBy, diffVips, instanceVips, routeKey, routeSpec } from './vips';
+import { TrackEffect, TrackStatus, trackEffect } from './tracking';
+
+/** What a runner needs from the subsystem (fakes in unit tests). */
+export interface RunnerEnv {
+  addVips(r: InstanceRunner, specs: readonly AddressSpec[], routes: readonly RouteSpec[]): Promise<void>;
+  removeVips(r: InstanceRunner, specs: readonly AddressSpec[], routes: readonly RouteSpec[]): Promise<void>;
+  gratuitous(r: InstanceRunner, repeat: number, reason: GarpReason): void;
+  /** a state notify of the FSM (MASTER, BACKUP, FAULT, STOP, MASTER_RX_LOWER_PRI, PRIORITY) */
+  notify(r: InstanceRunner, kind: NotifyKind, priority: number): void;
+  log(level: 'info' | 'warn', msg: string): void;
+}
+
+export interface RunnerInit {
+  model: VrrpInstanceModel;
+  primaryAddress: string;
+  transport: ClosableTransport;
+  mcastGroup4?: string;
+  mcastGroup6?: string;
+  env: RunnerEnv;
+}
+
+export class InstanceRunner {
+  model: VrrpInstanceModel;
+  settings: InstanceSettings;
+  readonly inst: VrrpInstance;
+  vips: AddressSpec[];
+  routes: RouteSpec[];
+  /** tracked objects with their current status */
+  tracked: TrackStatus[] = [];
+  /** faults of this instance's own tracking (not the sync group's) */
+  ownFaults: string[] = [];
+  /** the sync-group fault source currently applied, if any */
+  syncFault: string | undefined;
+  vipsInstalled = false;
+  /** -V: keep addresses when stopping */
+  keepVipsOnStop = false;
+  private stopping = false;
+  private readonly pending = new Set<Promise<unknown>>();
+  lastState: string = VrrpState.Initialize;
+
+  constructor(readonly init: RunnerInit) {
+    this.model = init.model;
+    this.settings = instanceSettings(init.model, { primaryAddress: init.primaryAddress });
+    this.vips = instanceVips(init.model);
+    this.routes = this.routeSpecs(init.model);
+    const env = init.env;
+    this.inst = new VrrpInstance({
+      name: init.model.name,
+      fsm: this.settings.fsm,
+      check: this.settings.check,
+      transport: init.transport,
+      sourceAddress: init.primaryAddress,
+      unicastPeers: this.settings.unicastPeers,
+      autoOldUnicastChecksum: true,
+      skipCheckAdvAddr: init.model.skipCheckAdvAddr,
+      hooks: {
+        addVips: () => this.track(this.installVips()),
+        removeVips: () => this.track(this.releaseVips()),
+        gratuitous: (repeat, reason) => env.gratuitous(this, repeat, reason),
+        notify: (kind, prio) => env.notify(this, kind, prio),
+        log: (level, m) => env.log(level, m),
+      },
+    });
+    for (const w of this.settings.warnings) env.log('warn', `(${init.model.name}) ${w}`);
+  }
+
+  get name(): string {
+    return this.model.name;
+  }
+
+  get family(): AddressFamily {
+    return this.settings.check.family;
+  }
+
+  /** The multicast group adverts go to (vrrp_mcast_group4/6, mcast_dst_ip), or undefined for unicast. */
+  static groupFor(m: VrrpInstanceModel, g4 = VRRP_MCAST_GROUP4, g6 = VRRP_MCAST_GROUP6): string | undefined {
+    if (m.unicastPeer.length) return undefined;
+    return m.mcastDstIp ?? (m.family === 6 ? g6 : g4);
+  }
+
+  private routeSpecs(m: VrrpInstanceModel): RouteSpec[] {
+    const out: RouteSpec[] = [];
+    for (const r of m.virtualRoutes) {
+      const s = routeSpec(r, m.interface);
+      if (s.ok) out.push(s.spec);
+      else this.init.env.log('warn', `(${m.name}) virtual route ${r.dest} ignored: ${s.detail}`);
+    }
+    return out;
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  private async installVips(): Promise<void> {
+    this.vipsInstalled = true;
+    await this.init.env.addVips(this, this.vips, this.routes);
+  }
+
+  private async releaseVips(): Promise<void> {
+    if (this.stopping && this.keepVipsOnStop) return;
+    this.vipsInstalled = false;
+    await this.init.env.removeVips(this, this.vips, this.routes);
+  }
+
+  /** Applies tracking statuses: FAULT sources on/off and the effective priority. */
+  retrack(): TrackEffect {
+    const eff = trackEffect(this.model.priority, this.tracked);
+    const old = new Set(this.ownFaults);
+    for (const f of eff.faults) if (!old.has(f)) this.inst.fault(f, true);
+    for (const f of old) if (!eff.faults.includes(f)) this.inst.fault(f, false);
+    this.ownFaults = eff.faults;
+    if (eff.priority !== this.inst.state.priority) this.inst.setPriority(eff.priority);
+    return eff;
+  }
+
+  setSyncFault(source: string | undefined): void {
+    if (source === this.syncFault) return;
+    if (this.syncFault) this.inst.fault(this.syncFault, false);
+    this.syncFault = source;
+    if (source) this.inst.fault(source, true);
+  }
+
+  start(): void {
+    this.retrack();
+    this.inst.start();
+  }
+
+  /**
+   * In-place update after a reload (priority, addresses, routes, scripts, tracking): the advert's address list
+   * is replaced, addresses added/removed if we are master.
+   */
+  async update(next: VrrpInstanceModel, primaryAddress: string): Promise<void> {
+    const settings = instanceSettings(next, { primaryAddress });
+    const oldVips = this.vips;
+    const oldRoutes = this.routes;
+    this.model = next;
+    this.settings = settings;
+    this.inst.opts.check = settings.check;
+    this.vips = instanceVips(next);
+    this.routes = this.routeSpecs(next);
+    if (this.vipsInstalled) {
+      const dv = diffVips(oldVips, this.vips);
+      const dr = diffBy(oldRoutes, this.routes, routeKey);
+      await this.init.env.removeVips(this, dv.remove, dr.remove);
+      await this.init.env.addVips(this, dv.add, dr.add);
+    }
+  }
+
+  /** Leaves the group: priority-0 advert if master, addresses removed (unless keepVips), timers stopped. */
+  async stop(keepVips: boolean): Promise<void> {
+    this.stopping = true;
+    this.keepVipsOnStop = keepVips;
+    this.inst.stop();
+    await Promise.allSettled([...this.pending]);
+    this.init.transport.close();
+  }
+}
