@@ -1,0 +1,481 @@
+// The checkers + IPVS subsystem (keepalived's healthchecker process, `lvskeeper -C`): runs every configured checker,
+// turns checker states into real-server health and quorum, and keeps the kernel's IPVS table equal to the desired one.
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import {
+  CheckScheduler,
+  RealServerAggregator,
+  systemClock,
+  dedupKey,
+  type CheckTarget,
+  type Clock,
+  type SchedulerOptions,
+  type CheckerAttemptEvent,
+  type RealServerEvent,
+} from '../check/index';
+import type { Config, NotifyScript } from '../config/model';
+import type { IpvsClient } from '../ipvs/client';
+import { openKernelClient } from '../ipvs/kernel-client';
+import { Reconciler } from '../lvs/reconciler';
+import { desiredTable, liveWeight, nextQuorum, planVirtualServers, sorryActive, RsPlan, VsPlan, RsHealth } from '../lvs/desired';
+import { checkTargets } from '../lvs/targets';
+import { destId, newTable, serviceId } from '../lvs/state';
+import type { Table } from '../lvs/state';
+import type { Subsystem, SubsystemContext } from './subsystem';
+import type { Logger } from '../util/log';
+import type { IpvsCounterSnapshot } from './metrics';
+
+export interface LvsSubsystemOptions {
+  /** IPVS client; default: the kernel's (generic netlink). null = run without IPVS. Thrown ENOENT = IPVS missing. */
+  openClient?: () => Promise<IpvsClient | null>;
+  clock?: Clock;
+  /** options for the checkers' scheduler (tests inject checkers and a random source) */
+  scheduler?: Omit<SchedulerOptions, 'clock'>;
+  /** runs a notify/quorum script; default: spawn without a shell. `wait` > 0: stopping, wait at most that many ms */
+  runScript?: (script: NotifyScript, waitMs: number) => Promise<void> | void;
+  /** ha_suspend: is this address configured on this host? default: os.networkInterfaces() */
+  isLocalAddress?: (address: string) => boolean;
+  resyncMs?: number;
+  /** how often ha_suspend re-reads local addresses; default 1 s */
+  haSuspendPollMs?: number;
+}
+
+interface CheckerInfo {
+  id: string;
+  rsId: string;
+  vsId: string;
+  kind: string;
+  key: string;
+}
+
+interface RsInfo {
+  plan: RsPlan;
+  vsId: string;
+  checkerIds: string[];
+}
+
+/** Runs a script the way keepalived's notify_exec does: argv split already, no shell, not waited for. */
+export function defaultRunScript(log: Logger): (s: NotifyScript, waitMs: number) => Promise<void> {
+  return (s, waitMs) =>
+    new Promise<void>((resolve) => {
+      const argv = s.args.length ? s.args : s.command.trim().split(/\s+/);
+      let done = false;
+      const finish = (): void => {
+        if (!done) {
+          done = true;
+          resolve();
+        }
+      };
+      try {
+        const child = spawn(argv[0], argv.slice(1), { stdio: 'ignore' });
+        child.on('error', (e) => {
+          log.error({ err: e, script: s.command }, `script ${s.command} failed to start: ${e.message}`);
+          finish();
+        });
+        child.on('exit', (code, sig) => {
+          if (code) log.warn({ script: s.command, code, signal: sig }, `script ${s.command} exited with status ${code}`);
+          finish();
+        });
+        if (waitMs > 0) setTimeout(finish, waitMs).unref();
+        else finish();
+      } catch (e) {
+        log.error({ err: e, script: s.command }, `script ${s.command} failed to start: ${(e as Error).message}`);
+        finish();
+      }
+    });
+}
+
+function localAddresses(): Set<string> {
+  const out = new Set<string>();
+  for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) out.add(a.address.replace(/%.*$/, ''));
+  return out;
+}
+
+export class LvsSubsystem implements Subsystem {
+  readonly name = 'checkers';
+  private clock: Clock;
+  private ctx!: SubsystemContext;
+  private scheduler!: CheckScheduler;
+  private agg!: RealServerAggregator;
+  client: IpvsClient | null = null;
+  reconciler: Reconciler | null = null;
+  private ipvsError?: string;
+  private plans: VsPlan[] = [];
+  private rs = new Map<string, RsInfo>();
+  private checkers = new Map<string, CheckerInfo>();
+  private quorum = new Map<string, boolean>();
+  private suspended = new Set<string>();
+  private haTimer: unknown;
+  private runScript!: (s: NotifyScript, waitMs: number) => Promise<void> | void;
+  private stopping = false;
+
+  constructor(private readonly opts: LvsSubsystemOptions = {}) {
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  private get log(): Logger {
+    return this.ctx.log;
+  }
+
+  async start(config: Config, ctx: SubsystemContext): Promise<void> {
+    this.ctx = ctx;
+    this.stopping = false;
+    this.runScript = this.opts.runScript ?? defaultRunScript(ctx.log);
+    this.scheduler = new CheckScheduler({ ...(this.opts.scheduler ?? {}), clock: this.clock });
+    this.agg = new RealServerAggregator();
+    this.agg.attach(this.scheduler);
+    this.agg.on('rs', (e) => this.onRs(e));
+    this.agg.on('weight', (e) => this.onHealthChange(this.rs.get(e.rsId)?.vsId));
+    this.scheduler.on('attempt', (e) => this.onAttempt(e));
+    this.scheduler.on('log', (e) => this.log.info({ checker: e.jobKey.slice(0, 80) }, e.message));
+    this.scheduler.on('state', (e) => {
+      // first result confirming an alpha checker down: keepalived runs notify_down then (update_svr_checker_state)
+      if (!e.changed && !e.up) {
+        const info = this.checkers.get(e.id);
+        const r = info && this.rs.get(info.rsId);
+        if (r && r.plan.rs.notifyDown && this.agg.isAlive(info!.rsId) === false) void this.runScript(r.plan.rs.notifyDown, 0);
+      }
+    });
+
+    this.client = null;
+    this.ipvsError = undefined;
+    try {
+      this.client = this.opts.openClient ? await this.opts.openClient() : await openKernelClient();
+      if (!this.client) this.ipvsError = 'no IPVS client';
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      this.ipvsError = err.message ?? String(e);
+      if (err.code === 'ENOENT') this.log.warn('IPVS is not available in this kernel; running checkers only');
+      else this.log.error({ err: e }, `IPVS cannot be opened (${this.ipvsError}); running checkers only`);
+    }
+    if (!this.client && !this.ipvsError) this.log.warn('IPVS is not available in this kernel; running checkers only');
+
+    this.plans = this.plan(config);
+    for (const p of this.plans) this.addVs(p);
+    for (const p of this.plans) this.initQuorum(p);
+
+    if (this.client) {
+      this.reconciler = new Reconciler({
+        client: this.client,
+        desired: () => this.desired(),
+        log: ctx.log,
+        clock: this.clock,
+        metrics: ctx.metrics,
+        resyncMs: this.opts.resyncMs,
+      });
+      ctx.metrics.setIpvsSource(() => this.snapshot());
+      await this.reconciler.start();
+    }
+    this.updateHaSuspend();
+    this.armHaPoll();
+    this.scheduler.start();
+  }
+
+  private plan(config: Config): VsPlan[] {
+    return planVirtualServers(config, (vs, e) => this.log.error({ err: e }, `virtual server at ${vs.loc.file ?? ''}:${vs.loc.line ?? ''} ignored: ${e.message}`)).map((p) => ({
+      ...p,
+      // checkers are planned below; keep the config around for targets
+      config,
+    })) as Array<VsPlan & { config: Config }>;
+  }
+
+  private targetsFor(p: VsPlan, r: RsPlan): Array<{ id: string; target: CheckTarget; kind: string }> {
+    const config = (p as VsPlan & { config: Config }).config;
+    const servicePort = p.services[0] && 'port' in p.services[0].key ? p.services[0].key.port : 0;
+    const out: Array<{ id: string; target: CheckTarget; kind: string }> = [];
+    for (const c of checkTargets(config, p.vs, r.rs, r.id, p.id, servicePort)) {
+      for (const i of c.issues) {
+        const line = `${r.label} of VS ${p.id}: ${c.kind}: ${i.message}`;
+        if (i.severity === 'error') this.log.error({ code: i.code }, `${line} - checker ignored`);
+        else this.log.warn({ code: i.code }, line);
+      }
+      if (c.target && !c.issues.some((i) => i.severity === 'error')) out.push({ id: c.id, target: c.target, kind: c.kind });
+    }
+    return out;
+  }
+
+  private addVs(p: VsPlan): void {
+    for (const r of p.realServers) this.addRs(p, r);
+  }
+
+  private addRs(p: VsPlan, r: RsPlan): void {
+    const targets = this.targetsFor(p, r);
+    this.agg.addRealServer(r.id, r.weight);
+    for (const t of targets) {
+      const key = this.scheduler.add(t.id, t.target);
+      this.checkers.set(t.id, { id: t.id, rsId: r.id, vsId: p.id, kind: t.kind, key });
+    }
+    for (const t of targets) {
+      const st = this.scheduler.status(t.id)!;
+      this.agg.addChecker(r.id, t.id, st.up, { weight: st.weight, weightDelta: st.weightDelta });
+    }
+    this.rs.set(r.id, { plan: r, vsId: p.id, checkerIds: targets.map((t) => t.id) });
+    this.ctx.metrics.realServerUp.set({ virtual_server: p.id, real_server: r.id }, this.agg.isAlive(r.id) ? 1 : 0);
+  }
+
+  private health = (rsId: string): RsHealth => ({ alive: this.agg.isAlive(rsId) ?? false, weight: this.agg.weight(rsId) ?? 0 });
+
+  private initQuorum(p: VsPlan): void {
+    const sum = liveWeight(p, this.health);
+    const up = nextQuorum(undefined, sum, p.vs.quorum, p.vs.hysteresis);
+    this.quorum.set(p.id, up);
+    // update_quorum_state(init): starting down with a sorry server adds it and runs quorum_down
+    if (!up && p.sorry) {
+      this.log.info(`Starting with quorum down ${p.vs.quorum}-${p.vs.hysteresis}=${p.vs.quorum - p.vs.hysteresis} > ${sum} for VS ${p.id}`);
+      this.log.info(`${p.sorry.inhibit ? 'Enabling' : 'Adding'} sorry server ${destId(p.sorry)} to VS ${p.id}`);
+      if (p.vs.quorumDown) void this.runScript(p.vs.quorumDown, 0);
+    }
+  }
+
+  private desired(): Table {
+    return desiredTable(this.plans, this.health, (id) => this.quorum.get(id) ?? true);
+  }
+
+  private onAttempt(e: CheckerAttemptEvent): void {
+    for (const id of e.ids) {
+      const c = this.checkers.get(id);
+      if (!c) continue;
+      this.ctx.metrics.checkResults.inc({ virtual_server: c.vsId, real_server: c.rsId, checker: c.kind, result: e.result.ok ? 'ok' : e.result.timedOut ? 'timeout' : 'fail' });
+    }
+    const first = e.ids.map((id) => this.checkers.get(id)).find(Boolean);
+    if (first) this.ctx.metrics.checkDuration.observe({ checker: first.kind }, e.result.latencyMs / 1000);
+  }
+
+  private onRs(e: RealServerEvent): void {
+    const r = this.rs.get(e.rsId);
+    if (!r || this.stopping) return;
+    const p = this.plans.find((x) => x.id === r.vsId);
+    const inhibit = r.plan.inhibit;
+    // ipwrapper.c perform_svr_state wording
+    this.log.info(
+      `${e.alive ? (inhibit ? 'Enabling' : 'Adding') : inhibit ? 'Disabling' : 'Removing'} service ${r.plan.label} ${inhibit ? 'of' : e.alive ? 'to' : 'from'} VS ${r.vsId}`,
+    );
+    this.ctx.metrics.realServerUp.set({ virtual_server: r.vsId, real_server: r.plan.id }, e.alive ? 1 : 0);
+    const script = e.alive ? r.plan.rs.notifyUp : r.plan.rs.notifyDown;
+    if (script) void this.runScript(script, 0);
+    if (p) this.onHealthChange(p.id);
+  }
+
+  private onHealthChange(vsId: string | undefined): void {
+    if (this.stopping) return;
+    const p = vsId ? this.plans.find((x) => x.id === vsId) : undefined;
+    if (p) this.updateQuorum(p);
+    this.reconciler?.trigger('change');
+  }
+
+  private updateQuorum(p: VsPlan): void {
+    const prev = this.quorum.get(p.id) ?? true;
+    const sum = liveWeight(p, this.health);
+    const up = nextQuorum(prev, sum, p.vs.quorum, p.vs.hysteresis);
+    if (up === prev) return;
+    this.quorum.set(p.id, up);
+    const h = p.vs.hysteresis;
+    if (up) {
+      this.log.info(`Gained quorum ${p.vs.quorum}+${h}=${p.vs.quorum + h} <= ${sum} for VS ${p.id}`);
+      if (p.sorry) this.log.info(`${p.sorry.inhibit ? 'Disabling' : 'Removing'} sorry server ${destId(p.sorry)} from VS ${p.id}`);
+      if (p.vs.quorumUp) void this.runScript(p.vs.quorumUp, 0);
+    } else {
+      this.log.info(`Lost quorum ${p.vs.quorum}-${h}=${p.vs.quorum - h} > ${sum} for VS ${p.id}`);
+      if (p.sorry) this.log.info(`${p.sorry.inhibit ? 'Enabling' : 'Adding'} sorry server ${destId(p.sorry)} to VS ${p.id}`);
+      if (p.vs.quorumDown) void this.runScript(p.vs.quorumDown, 0);
+    }
+  }
+
+  /** ha_suspend (check_api.c update_checker_activity): checkers of a VS whose address is not local do not run. */
+  private updateHaSuspend(): void {
+    const ha = this.plans.filter((p) => p.vs.haSuspend && p.addresses.length);
+    if (!ha.length && !this.suspended.size) return;
+    const isLocal = this.opts.isLocalAddress ?? ((a: string) => localAddresses().has(a));
+    for (const p of this.plans) {
+      const suspend = p.vs.haSuspend && p.addresses.length > 0 && !p.addresses.some((a) => isLocal(a));
+      if (suspend === this.suspended.has(p.id)) continue;
+      if (suspend) this.suspended.add(p.id);
+      else this.suspended.delete(p.id);
+      this.log.info(`${suspend ? 'Suspending' : 'Activating'} healthchecker for VS ${p.id} (address ${suspend ? 'not ' : ''}local; ha_suspend)`);
+      for (const r of p.realServers) for (const id of this.rs.get(r.id)?.checkerIds ?? []) this.scheduler.setEnabled(id, !suspend);
+    }
+  }
+
+  private armHaPoll(): void {
+    if (!this.plans.some((p) => p.vs.haSuspend) || this.stopping) return;
+    this.haTimer = this.clock.setTimeout(() => {
+      this.haTimer = undefined;
+      this.updateHaSuspend();
+      this.armHaPoll();
+    }, this.opts.haSuspendPollMs ?? 1000);
+  }
+
+  async reload(prev: Config, next: Config, ctx: SubsystemContext): Promise<void> {
+    void prev;
+    this.ctx = ctx;
+    const newPlans = this.plan(next);
+    const oldRs = this.rs;
+    const oldCheckers = this.checkers;
+    const nextRs = new Map<string, RsInfo>();
+    const nextCheckers = new Map<string, CheckerInfo>();
+    const keptCheckerIds = new Set<string>();
+    const toRemove: string[] = [];
+    for (const p of newPlans) {
+      for (const r of p.realServers) {
+        const targets = this.targetsFor(p, r);
+        const old = oldRs.get(r.id);
+        let same = !!old && old.plan.weight === r.weight && old.checkerIds.length === targets.length;
+        for (const t of targets) {
+          const key = dedupKey(t.target);
+          const oc = oldCheckers.get(t.id);
+          if (oc && oc.key === key) {
+            keptCheckerIds.add(t.id);
+          } else {
+            same = false;
+            if (oc) {
+              this.scheduler.remove(t.id);
+              keptCheckerIds.add(t.id);
+            }
+            this.scheduler.add(t.id, t.target);
+          }
+          nextCheckers.set(t.id, { id: t.id, rsId: r.id, vsId: p.id, kind: t.kind, key });
+        }
+        if (old && !targets.every((t) => old.checkerIds.includes(t.id))) same = false;
+        if (!same) {
+          if (old) this.agg.removeRealServer(r.id);
+          this.agg.addRealServer(r.id, r.weight);
+          for (const t of targets) {
+            const st = this.scheduler.status(t.id)!;
+            this.agg.addChecker(r.id, t.id, st.up, { weight: st.weight, weightDelta: st.weightDelta });
+          }
+          this.log.info(`${old ? 'Updating' : 'Adding'} real server ${r.label} of VS ${p.id}`);
+        }
+        nextRs.set(r.id, { plan: r, vsId: p.id, checkerIds: targets.map((t) => t.id) });
+        this.ctx.metrics.realServerUp.set({ virtual_server: p.id, real_server: r.id }, this.agg.isAlive(r.id) ? 1 : 0);
+      }
+    }
+    for (const id of oldCheckers.keys()) if (!nextCheckers.has(id) && !keptCheckerIds.has(id)) toRemove.push(id);
+    for (const id of toRemove) this.scheduler.remove(id);
+    for (const [id, old] of oldRs) {
+      if (nextRs.has(id)) continue;
+      // clear_service_rs: an alive real server leaving the configuration runs its notify_down
+      if (this.agg.isAlive(id) && old.plan.rs.notifyDown) void this.runScript(old.plan.rs.notifyDown, 0);
+      this.agg.removeRealServer(id);
+      this.ctx.metrics.realServerUp.remove({ virtual_server: old.vsId, real_server: id });
+      this.log.info(`Removing real server ${old.plan.label} from VS ${old.vsId} (not in the new configuration)`);
+    }
+    this.rs = nextRs;
+    this.checkers = nextCheckers;
+    const oldQuorum = this.quorum;
+    this.quorum = new Map();
+    this.plans = newPlans;
+    for (const p of newPlans) {
+      if (oldQuorum.has(p.id)) {
+        this.quorum.set(p.id, oldQuorum.get(p.id)!);
+        this.updateQuorum(p);
+      } else this.initQuorum(p);
+    }
+    for (const id of [...this.suspended]) if (!newPlans.some((p) => p.id === id)) this.suspended.delete(id);
+    this.updateHaSuspend();
+    if (this.haTimer === undefined) this.armHaPoll();
+    if (this.reconciler) await this.reconciler.run('reload');
+  }
+
+  async stop(ctx: SubsystemContext): Promise<void> {
+    this.ctx = ctx;
+    this.stopping = true;
+    if (this.haTimer !== undefined) this.clock.clearTimeout(this.haTimer);
+    this.haTimer = undefined;
+    this.scheduler.stop();
+    // omega (ipwrapper.c clear_service_rs / update_vs_notifies with stopping): notify_down of alive real servers and
+    // quorum_down of the virtual server, each waited for at most 1 s (system_call_script with TIMER_HZ)
+    const waits: Array<Promise<void> | void> = [];
+    for (const p of this.plans) {
+      if (!p.vs.omega) continue;
+      for (const r of p.realServers) if (this.agg.isAlive(r.id) && r.rs.notifyDown) waits.push(this.runScript(r.rs.notifyDown, 1000));
+      if (p.vs.quorumDown) waits.push(this.runScript(p.vs.quorumDown, 1000));
+    }
+    await Promise.all(waits);
+    if (this.reconciler) await this.reconciler.stop(!ctx.args.dontReleaseIpvs);
+    ctx.metrics.setIpvsSource(undefined);
+    await this.client?.close();
+    this.reconciler = null;
+    this.client = null;
+  }
+
+  private async snapshot(): Promise<IpvsCounterSnapshot | undefined> {
+    if (!this.client || !this.reconciler) return undefined;
+    const all = await this.client.listAll();
+    return {
+      services: all
+        .filter((s) => this.reconciler!.owned.has(serviceId(s.key)))
+        .map((s) => ({
+          id: serviceId(s.key),
+          conns: s.stats.conns,
+          inpkts: s.stats.inpkts,
+          outpkts: s.stats.outpkts,
+          inbytes: s.stats64.inbytes,
+          outbytes: s.stats64.outbytes,
+          dests: s.destinations.map((d) => ({
+            id: destId(d.key),
+            weight: d.config.weight,
+            activeConns: d.activeConns,
+            inactiveConns: d.inactiveConns,
+            conns: d.stats.conns,
+            inbytes: d.stats64.inbytes,
+            outbytes: d.stats64.outbytes,
+          })),
+        })),
+    };
+  }
+
+  /** Per virtual server: services, quorum, sorry server, real servers with health, weight and last check results. */
+  state(): unknown {
+    const desired = this.client ? this.desired() : newTable([]);
+    return {
+      ipvs: this.client ? { available: true, lastPass: this.reconciler?.lastPass, owned: this.reconciler?.owned.size ?? 0 } : { available: false, reason: this.ipvsError ?? 'IPVS is not available' },
+      virtualServers: this.plans.map((p) => {
+        const q = this.quorum.get(p.id) ?? true;
+        return {
+          id: p.id,
+          services: p.services.map((s) => serviceId(s.key)),
+          scheduler: p.vs.lbAlgo,
+          quorum: { up: q, liveWeight: liveWeight(p, this.health), quorum: p.vs.quorum, hysteresis: p.vs.hysteresis },
+          sorryServer: p.sorry ? { address: destId(p.sorry), inhibit: p.sorry.inhibit, active: sorryActive(p, q) } : undefined,
+          suspended: this.suspended.has(p.id),
+          realServers: p.realServers.map((r) => {
+            const svc = p.services[0] ? desired.get(serviceId(p.services[0].key)) : undefined;
+            const inPool = svc ? [...svc.dests.values()].find((d) => d.key.address === r.address && (r.port === 0 || d.key.port === r.port)) : undefined;
+            return {
+              id: r.id,
+              address: r.address,
+              port: r.port,
+              alive: this.agg.isAlive(r.id) ?? false,
+              weight: this.agg.weight(r.id) ?? 0,
+              configuredWeight: r.weight,
+              inhibitOnFailure: r.inhibit,
+              ipvsWeight: inPool ? inPool.config.weight : null,
+              checkers: (this.rs.get(r.id)?.checkerIds ?? []).map((id) => {
+                const st = this.scheduler.status(id);
+                const lr = st?.lastResult;
+                return {
+                  id,
+                  kind: this.checkers.get(id)?.kind,
+                  up: st?.up ?? false,
+                  hasRun: st?.hasRun ?? false,
+                  nextRunAt: st?.nextRunAt,
+                  last: lr ? { ok: lr.ok, message: lr.message, latencyMs: Math.round(lr.latencyMs * 1000) / 1000 } : undefined,
+                };
+              }),
+            };
+          }),
+        };
+      }),
+    };
+  }
+
+  stats(): unknown {
+    return {
+      checkerJobs: this.scheduler?.jobCount ?? 0,
+      checkersInFlight: this.scheduler?.inflightCount ?? 0,
+      realServers: this.rs.size,
+      reconcilePasses: this.reconciler?.passes ?? 0,
+      ownedServices: this.reconciler?.owned.size ?? 0,
+    };
+  }
+}

@@ -1,0 +1,160 @@
+// The IPVS reconcile loop: actual = the kernel's dump, ops = diff(desired, actual, owned), applied in pipelined
+// batches. Runs on demand (coalesced health changes) and periodically (drift repair); adopts existing entries at
+// start (no flush) and leaves services it does not own alone.
+import type { Clock } from '../check/index';
+import type { IpvsClient } from '../ipvs/client';
+import type { Logger } from '../util/log';
+import type { Metrics } from '../daemon/metrics';
+import { ServiceFlag } from '../ipvs/constants';
+import { Op, describeOp, diff } from './diff';
+import { executeOps, OpOutcome } from './apply';
+import { Table, newTable, serviceId } from './state';
+
+export interface ReconcilerOptions {
+  client: IpvsClient;
+  desired: () => Table;
+  log: Logger;
+  clock: Clock;
+  metrics?: Metrics;
+  /** periodic resync (drift repair); default 10 s; 0 disables */
+  resyncMs?: number;
+  batchSize?: number;
+}
+
+export type PassReason = 'start' | 'change' | 'resync' | 'reload' | 'stop';
+
+export interface PassResult {
+  reason: PassReason;
+  ops: OpOutcome[];
+  error?: Error;
+}
+
+/** Reads the kernel table as a Table. */
+export async function readTable(client: IpvsClient): Promise<Table> {
+  const all = await client.listAll();
+  return newTable(
+    all.map((s) => ({
+      key: s.key,
+      config: { ...s.config, flags: (s.config.flags & ~ServiceFlag.HASHED) >>> 0, persistenceEngine: s.config.persistenceEngine ?? '' },
+      dests: s.destinations.map((d) => ({ key: d.key, config: d.config })),
+    })),
+  );
+}
+
+export class Reconciler {
+  /** services this daemon created or adopted */
+  readonly owned = new Set<string>();
+  private running: Promise<void> | undefined;
+  private pending: PassReason | undefined;
+  private timer: unknown;
+  private stopped = false;
+  passes = 0;
+  lastPass?: { reason: PassReason; at: number; ops: number; failed: number; error?: string };
+  /** listeners for tests and state(): every finished pass */
+  onPass?: (r: PassResult) => void;
+
+  constructor(private readonly o: ReconcilerOptions) {}
+
+  start(): Promise<void> {
+    this.stopped = false;
+    this.armResync();
+    return this.run('start');
+  }
+
+  /** A coalesced pass: several triggers while one pass runs lead to one more pass. */
+  trigger(reason: PassReason = 'change'): void {
+    if (this.stopped) return;
+    void this.run(reason);
+  }
+
+  /** Resolves when no pass is running or pending. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  run(reason: PassReason): Promise<void> {
+    if (this.running) {
+      // 'resync' is the weakest reason: a change pass also repairs drift
+      if (this.pending === undefined || this.pending === 'resync') this.pending = reason;
+      return this.running.then(() => this.idle());
+    }
+    this.running = (async () => {
+      let r: PassReason | undefined = reason;
+      while (r !== undefined) {
+        this.pending = undefined;
+        await this.pass(r);
+        r = this.pending;
+      }
+      this.running = undefined;
+    })();
+    return this.running;
+  }
+
+  private armResync(): void {
+    const ms = this.o.resyncMs ?? 10_000;
+    if (!ms || this.stopped) return;
+    this.timer = this.o.clock.setTimeout(() => {
+      this.timer = undefined;
+      if (this.stopped) return;
+      void this.run('resync').finally(() => this.armResync());
+    }, ms);
+  }
+
+  private async pass(reason: PassReason): Promise<void> {
+    const { log, client } = this.o;
+    let ops: Op[] = [];
+    let outcomes: OpOutcome[] = [];
+    try {
+      const desired = this.o.desired();
+      const actual = await readTable(client);
+      ops = diff(desired, actual, { owned: this.owned });
+      if (reason === 'start') {
+        const adopted = [...desired.keys()].filter((id) => actual.has(id));
+        if (adopted.length) log.info({ services: adopted }, `adopting ${adopted.length} existing IPVS service(s) (no flush; connections are kept)`);
+      }
+      for (const id of desired.keys()) this.owned.add(id);
+      outcomes = ops.length ? await executeOps(client, ops, this.o.batchSize) : [];
+      for (const oc of outcomes) {
+        const line = describeOp(oc.op) + (oc.note ? ` [${oc.note}]` : '');
+        this.o.metrics?.ipvsOps.inc({ op: oc.op.op, result: oc.ok ? 'ok' : 'error' });
+        if (!oc.ok) log.error({ err: oc.error, op: oc.op.op }, `IPVS ${line} failed: ${oc.error?.message ?? 'unknown error'}`);
+        else if (reason === 'resync') log.warn({ op: oc.op.op }, `repairing IPVS drift: ${line}`);
+        else log.info({ op: oc.op.op }, `IPVS ${line}`);
+        if (oc.ok && oc.op.op === 'del-service') this.owned.delete(serviceId(oc.op.service));
+      }
+      this.passes++;
+      this.lastPass = { reason, at: Date.now(), ops: outcomes.length, failed: outcomes.filter((x) => !x.ok).length };
+      this.onPass?.({ reason, ops: outcomes });
+    } catch (e) {
+      this.passes++;
+      this.lastPass = { reason, at: Date.now(), ops: 0, failed: 0, error: (e as Error).message };
+      log.error({ err: e }, `IPVS reconcile (${reason}) failed: ${(e as Error).message}; retrying at the next resync`);
+      this.onPass?.({ reason, ops: outcomes, error: e as Error });
+    }
+  }
+
+  /** Stops the loop; with `release`, removes the services this daemon owns (keepalived without -I). */
+  async stop(release: boolean): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) this.o.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.idle();
+    if (!release) {
+      this.o.log.info('leaving IPVS entries in place (--dont-release-ipvs)');
+      return;
+    }
+    try {
+      const actual = await readTable(this.o.client);
+      const ops: Op[] = [...this.owned].filter((id) => actual.has(id)).map((id) => ({ op: 'del-service', service: actual.get(id)!.key, reason: 'shutting down' }));
+      const outcomes = await executeOps(this.o.client, ops, this.o.batchSize);
+      for (const oc of outcomes) {
+        this.o.metrics?.ipvsOps.inc({ op: oc.op.op, result: oc.ok ? 'ok' : 'error' });
+        if (oc.ok) this.owned.delete(serviceId(oc.op.service));
+        else this.o.log.error({ err: oc.error }, `IPVS ${describeOp(oc.op)} failed: ${oc.error?.message}`);
+      }
+      this.o.log.info(`removed ${outcomes.filter((x) => x.ok).length} IPVS service(s)`);
+    } catch (e) {
+      this.o.log.error({ err: e }, `removing IPVS services failed: ${(e as Error).message}`);
+    }
+  }
+}
