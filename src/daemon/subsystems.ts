@@ -4,6 +4,7 @@ import type { Subsystem } from './subsystem';
 
 export async function subsystemsFor(args: DaemonArgs): Promise<Subsystem[]> {
   const out: Subsystem[] = [];
+  if (!args.checkOnly) out.push((await import('./vrrp-subsystem')).createVrrpSubsystem());
   if (!args.vrrpOnly) out.push(new (await import('./lvs-subsystem')).LvsSubsystem());
   return out;
 }
