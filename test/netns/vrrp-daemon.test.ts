@@ -1,0 +1,122 @@
+// Our daemon's VRRP (lvskeeper -P) against keepalived 2.2.7 and against itself, in namespaces on a bridge with a client: election, preemption, nopreempt, shutdown, master death, GARP/NA.
+import t, { Test } from 'tap';
+import { Daemon, killHard, Topology, canRun, hasAddress, neighbour, ping, sleep, startKeepalived, startOurs, stopDaemon, topology, vrrpConf, waitFor } from '../helpers/vrrp-daemon';
+
+const skip = canRun();
+let subnet = 10 + (process.pid % 200);
+
+async function setup(t: Test): Promise<{ topo: Topology; daemons: Daemon[] }> {
+  const topo = topology(subnet++ % 250);
+  const daemons: Daemon[] = [];
+  t.teardown(async () => {
+    for (const d of daemons) d.kill('SIGKILL');
+    await Promise.race([Promise.all(daemons.map((d) => d.exited)), sleep(3000)]);
+    topo.close();
+  });
+  return { topo, daemons };
+}
+
+function diag(t: Test, daemons: Daemon[]): void {
+  if (t.passing()) return;
+  for (const d of daemons) t.comment(`--- ${d.name}\n${d.output().slice(-3000)}`);
+}
+
+t.test('v2 IPv4 multicast PASS: ours wins, SIGTERM -> keepalived takes over at once, client ARP moves', { skip, timeout: 40000 }, async (t) => {
+  const { topo, daemons } = await setup(t);
+  const vip = `10.77.${subnet - 1}.100`;
+  const conf = (prio: number): string => vrrpConf({ vrid: 51, priority: prio, authPass: 'secret', vips: [`${vip}/24`] });
+  daemons.push(startKeepalived(topo, topo.b, conf(100)));
+  daemons.push(startOurs(topo, topo.a, conf(150)));
+  await waitFor(() => hasAddress(topo.a.ns, vip), 8000);
+  await sleep(1500);
+  t.notOk(hasAddress(topo.b.ns, vip), 'keepalived (lower priority) has no VIP');
+  t.ok(ping(topo.client, vip), 'client reaches the VIP');
+  t.equal(neighbour(topo.client, vip), topo.a.mac, 'client ARP entry: our MAC');
+  const t0 = Date.now();
+  await stopDaemon(daemons[1]!);
+  t.notOk(hasAddress(topo.a.ns, vip), 'VIP released on SIGTERM');
+  await waitFor(() => hasAddress(topo.b.ns, vip), 3000);
+  t.ok(Date.now() - t0 < 2500, `keepalived took over after the priority-0 advert (${Date.now() - t0} ms, Master_Down would be > 3 s)`);
+  await waitFor(() => neighbour(topo.client, vip) === topo.b.mac, 3000);
+  t.pass('client ARP entry moved to keepalived (gratuitous ARP)');
+  diag(t, daemons);
+});
+
+t.test('v3 IPv4 unicast: keepalived wins; SIGKILL -> ours after Master_Down_Interval; preemption back', { skip, timeout: 40000 }, async (t) => {
+  const { topo, daemons } = await setup(t);
+  const vip = `10.77.${subnet - 1}.100`;
+  const conf = (prio: number, me: string, peer: string): string =>
+    vrrpConf({ vrid: 52, priority: prio, version: 3, advertInt: 0.5, unicastSrc: me, unicastPeers: [peer], vips: [`${vip}/24`] });
+  daemons.push(startOurs(topo, topo.a, conf(100, topo.a.v4, topo.b.v4)));
+  daemons.push(startKeepalived(topo, topo.b, conf(200, topo.b.v4, topo.a.v4)));
+  await waitFor(() => hasAddress(topo.b.ns, vip), 8000);
+  await sleep(1500);
+  t.notOk(hasAddress(topo.a.ns, vip), 'ours (lower priority) stays backup');
+  t.ok(ping(topo.client, vip), 'client reaches the VIP');
+  t.equal(neighbour(topo.client, vip), topo.b.mac, 'client ARP entry: keepalived MAC');
+  const t0 = Date.now();
+  await killHard(daemons[1]!);
+  topo.b.ns.run('ip', ['addr', 'del', `${vip}/24`, 'dev', 'eth0']); // keepalived killed: nobody removes it
+  await waitFor(() => hasAddress(topo.a.ns, vip), 4000);
+  const took = Date.now() - t0;
+  // Master_Down_Interval = 3 * 0.5 s + (256 - 100) * 0.5 / 256 s = 1.80 s from the last advert, which came up
+  // to one advert interval (0.5 s) before the kill
+  t.ok(took >= 1250 && took < 3500, `ours became master after Master_Down_Interval (${took} ms)`);
+  await waitFor(() => neighbour(topo.client, vip) === topo.a.mac, 3000);
+  t.pass('client ARP entry moved to our MAC');
+  daemons.push(startKeepalived(topo, topo.b, conf(200, topo.b.v4, topo.a.v4)));
+  await waitFor(() => hasAddress(topo.b.ns, vip) && !hasAddress(topo.a.ns, vip), 8000);
+  t.pass('keepalived (higher priority) preempts ours');
+  diag(t, daemons);
+});
+
+t.test('v3 IPv6 multicast: ours wins, keepalived follows; SIGTERM -> keepalived; NA moves the client', { skip, timeout: 40000 }, async (t) => {
+  const { topo, daemons } = await setup(t);
+  const vip = `fd77:${subnet - 1}::100`;
+  const conf = (prio: number): string => vrrpConf({ vrid: 53, priority: prio, version: 3, advertInt: 0.5, vips: [`${vip}/64`] });
+  daemons.push(startKeepalived(topo, topo.b, conf(100)));
+  daemons.push(startOurs(topo, topo.a, conf(150)));
+  await waitFor(() => hasAddress(topo.a.ns, vip), 8000);
+  await sleep(1500);
+  t.notOk(hasAddress(topo.b.ns, vip), 'keepalived has no VIP');
+  t.ok(ping(topo.client, vip), 'client reaches the IPv6 VIP');
+  t.equal(neighbour(topo.client, vip), topo.a.mac, 'client neighbour entry: our MAC');
+  await stopDaemon(daemons[1]!);
+  await waitFor(() => hasAddress(topo.b.ns, vip), 3000);
+  await waitFor(() => neighbour(topo.client, vip) === topo.b.mac, 3000);
+  t.pass('client neighbour entry moved to keepalived (unsolicited NA)');
+  diag(t, daemons);
+});
+
+t.test('nopreempt: ours (higher priority, nopreempt) does not take over from keepalived', { skip, timeout: 40000 }, async (t) => {
+  const { topo, daemons } = await setup(t);
+  const vip = `10.77.${subnet - 1}.100`;
+  daemons.push(startKeepalived(topo, topo.b, vrrpConf({ vrid: 54, priority: 100, version: 3, advertInt: 0.5, vips: [`${vip}/24`] })));
+  await waitFor(() => hasAddress(topo.b.ns, vip), 8000);
+  daemons.push(startOurs(topo, topo.a, vrrpConf({ vrid: 54, priority: 200, version: 3, advertInt: 0.5, nopreempt: true, vips: [`${vip}/24`] })));
+  await sleep(4000);
+  t.ok(hasAddress(topo.b.ns, vip), 'keepalived keeps the VIP');
+  t.notOk(hasAddress(topo.a.ns, vip), 'ours stays backup');
+  await stopDaemon(daemons[0]!);
+  await waitFor(() => hasAddress(topo.a.ns, vip), 3000);
+  t.pass('ours takes over when keepalived leaves');
+  diag(t, daemons);
+});
+
+t.test('ours against ours: election, SIGKILL of the master, the other takes over', { skip, timeout: 40000 }, async (t) => {
+  const { topo, daemons } = await setup(t);
+  const vip = `10.77.${subnet - 1}.100`;
+  const conf = (prio: number): string => vrrpConf({ vrid: 55, priority: prio, version: 3, advertInt: 0.5, vips: [`${vip}/24`] });
+  daemons.push(startOurs(topo, topo.a, conf(150)));
+  daemons.push(startOurs(topo, topo.b, conf(100)));
+  await waitFor(() => hasAddress(topo.a.ns, vip), 8000);
+  await sleep(1500);
+  t.notOk(hasAddress(topo.b.ns, vip), 'lower priority stays backup');
+  t.ok(ping(topo.client, vip));
+  await killHard(daemons[0]!);
+  topo.a.ns.run('ip', ['addr', 'del', `${vip}/24`, 'dev', 'eth0']);
+  await waitFor(() => hasAddress(topo.b.ns, vip), 4000);
+  await waitFor(() => neighbour(topo.client, vip) === topo.b.mac, 3000);
+  t.pass('backup took over and announced itself');
+  diag(t, daemons);
+});
