@@ -294,7 +294,10 @@ export class TransportClient implements IpvsClient {
     const worker = async () => {
       while (next < services.length) {
         const i = next++;
-        out[i] = { ...services[i], destinations: await this.listDestinations(services[i].key) };
+        // add to the entry itself: spreading it would compute its lazy stats
+        const e = services[i] as ServiceEntry & { destinations: DestinationEntry[] };
+        e.destinations = await this.listDestinations(e.key);
+        out[i] = e;
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, services.length) }, worker));

@@ -257,6 +257,38 @@ function parseStats(b: Buffer, start: number, end: number, all64: boolean): Stat
   return out;
 }
 
+/** Checks a stats nest's layout now (so malformed input fails at parse time) without building it. */
+function checkStats(b: Buffer, start: number, end: number): void {
+  forEachAttr(b, start, end, (type, s, e) => {
+    if (type >= StatsAttr.CONNS && type <= StatsAttr.OUTBPS && e - s < 4) throw new NlParseError(`stats attribute ${type} is ${e - s} bytes; should be >= 4`);
+  });
+}
+
+/**
+ * Defines obj[key] as computed on first read (then a plain data property). Dumps of many entries carry two
+ * stats nests each; most listings never read them, and building them (20 counters, 12 bigints) was most
+ * of the cost of parsing a dump.
+ */
+export function defineLazy<T extends object, K extends keyof T>(obj: T, key: K, compute: () => T[K]): void {
+  Object.defineProperty(obj, key, {
+    configurable: true,
+    enumerable: true,
+    get(): T[K] {
+      const v = compute();
+      Object.defineProperty(obj, key, { value: v, writable: true, enumerable: true, configurable: true });
+      return v;
+    },
+    set(v: T[K]) {
+      Object.defineProperty(obj, key, { value: v, writable: true, enumerable: true, configurable: true });
+    },
+  });
+}
+
+function lazyStats(obj: SvcAttrs | DestAttrs, key: 'stats' | 'stats64', b: Buffer, s: number, e: number): void {
+  checkStats(b, s, e);
+  defineLazy(obj as { stats?: StatsAttrs; stats64?: StatsAttrs }, key, () => parseStats(b, s, e, key === 'stats64'));
+}
+
 function parseSvc(b: Buffer, start: number, end: number): SvcAttrs {
   const r: SvcAttrs = {};
   forEachAttr(b, start, end, (type, s, e) => {
@@ -274,8 +306,8 @@ function parseSvc(b: Buffer, start: number, end: number): SvcAttrs {
         break;
       case SvcAttr.TIMEOUT: r.timeout = rdU32(b, s, e, 'service TIMEOUT'); break;
       case SvcAttr.NETMASK: r.netmask = rdBe32(b, s, e, 'service NETMASK'); break;
-      case SvcAttr.STATS: r.stats = parseStats(b, s, e, false); break;
-      case SvcAttr.STATS64: r.stats64 = parseStats(b, s, e, true); break;
+      case SvcAttr.STATS: lazyStats(r, 'stats', b, s, e); break;
+      case SvcAttr.STATS64: lazyStats(r, 'stats64', b, s, e); break;
     }
   });
   return r;
@@ -294,9 +326,9 @@ function parseDest(b: Buffer, start: number, end: number): DestAttrs {
       case DestAttr.ACTIVE_CONNS: r.activeConns = rdU32(b, s, e, 'dest ACTIVE_CONNS'); break;
       case DestAttr.INACT_CONNS: r.inactConns = rdU32(b, s, e, 'dest INACT_CONNS'); break;
       case DestAttr.PERSIST_CONNS: r.persistConns = rdU32(b, s, e, 'dest PERSIST_CONNS'); break;
-      case DestAttr.STATS: r.stats = parseStats(b, s, e, false); break;
+      case DestAttr.STATS: lazyStats(r, 'stats', b, s, e); break;
       case DestAttr.ADDR_FAMILY: r.addrFamily = rdU16(b, s, e, 'dest ADDR_FAMILY'); break;
-      case DestAttr.STATS64: r.stats64 = parseStats(b, s, e, true); break;
+      case DestAttr.STATS64: lazyStats(r, 'stats64', b, s, e); break;
       case DestAttr.TUN_TYPE: r.tunType = rdU8(b, s, e, 'dest TUN_TYPE'); break;
       case DestAttr.TUN_PORT: r.tunPort = rdBe16(b, s, e, 'dest TUN_PORT'); break;
       case DestAttr.TUN_FLAGS: r.tunFlags = rdU16(b, s, e, 'dest TUN_FLAGS'); break;
@@ -546,7 +578,10 @@ export function decodeServiceEntry(s: SvcAttrs): ServiceEntry {
     netmask: netmaskFromWire(key.family, s.netmask),
   };
   if (s.peName) config.persistenceEngine = s.peName;
-  return { key, config, stats: toStats(s.stats), stats64: toStats64(s.stats64, s.stats) };
+  const e = { key, config } as ServiceEntry;
+  defineLazy(e, 'stats', () => toStats(s.stats));
+  defineLazy(e, 'stats64', () => toStats64(s.stats64, s.stats));
+  return e;
 }
 
 export function decodeDestEntry(d: DestAttrs, serviceFamily: number): DestinationEntry {
@@ -555,7 +590,7 @@ export function decodeDestEntry(d: DestAttrs, serviceFamily: number): Destinatio
   }
   // Without ADDR_FAMILY (kernels before 4.2) a destination has the service's family.
   const fam = family(d.addrFamily ?? serviceFamily, 'destination');
-  return {
+  const e = {
     key: { address: formatAddress(fam, d.addr), port: d.port },
     config: {
       forward: d.fwdMethod & 0x7,
@@ -569,9 +604,10 @@ export function decodeDestEntry(d: DestAttrs, serviceFamily: number): Destinatio
     activeConns: d.activeConns ?? 0,
     inactiveConns: d.inactConns ?? 0,
     persistentConns: d.persistConns ?? 0,
-    stats: toStats(d.stats),
-    stats64: toStats64(d.stats64, d.stats),
-  };
+  } as DestinationEntry;
+  defineLazy(e, 'stats', () => toStats(d.stats));
+  defineLazy(e, 'stats64', () => toStats64(d.stats64, d.stats));
+  return e;
 }
 
 export function decodeDaemonEntry(d: DaemonAttrs): DaemonEntry {
