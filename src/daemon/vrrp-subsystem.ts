@@ -115,7 +115,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
         { family: m.family === 6 ? AddressFamily.Inet6 : AddressFamily.Inet, iface: link.name, ifindex: link.index, source, ...(group ? { group } : {}), unicastTtl: m.unicastTtl },
         (msg) => log.warn({ instance: m.name }, msg),
       );
-      const r = new InstanceRunner({ model: m, primaryAddress: source, transport, env: this });
+      const r = new InstanceRunner({ model: m, primaryAddress: source, transport, env: this, ...(group ? { multicastGroup: group } : {}) });
       this.runners.set(m.name, r);
       r.tracked = this.trackedFor(m);
       r.start();

@@ -35,6 +35,8 @@ export interface InstanceOptions {
   sourceAddress: string;
   /** Unicast peers; empty/undefined = multicast. */
   unicastPeers?: string[];
+  /** keepalived vrrp_mcast_group4/6 or mcast_dst_ip; default 224.0.0.18 / ff02::12 (also the v3 pseudo-header destination) */
+  multicastGroup?: string;
   v3Ipv4Checksum?: V3Ipv4ChecksumMode;
   /** keepalived default (CHKSUM_COMPATIBILITY_NONE): accept, and switch to, old unicast checksums. */
   autoOldUnicastChecksum?: boolean;
@@ -202,7 +204,7 @@ export class VrrpInstance {
   private sendAdvert(priority: number): void {
     const fam = this.opts.check.family;
     const pkt = this.advert(priority);
-    const peers = this.opts.unicastPeers?.length ? this.opts.unicastPeers : [fam === AddressFamily.Inet ? VRRP_MCAST_GROUP4 : VRRP_MCAST_GROUP6];
+    const peers = this.opts.unicastPeers?.length ? this.opts.unicastPeers : [this.opts.multicastGroup ?? (fam === AddressFamily.Inet ? VRRP_MCAST_GROUP4 : VRRP_MCAST_GROUP6)];
     for (const dst of peers) {
       const msg = formatVrrp(pkt, { family: fam, src: this.opts.sourceAddress, dst, ...(this.txMode ? { v3Ipv4Checksum: this.txMode } : {}) });
       this.counters.advertSent++;

@@ -182,7 +182,7 @@ export interface InstanceConf {
 }
 
 /** A keepalived.conf both daemons read (global_defs with script security, one vrrp_instance). */
-export function vrrpConf(i: InstanceConf, globalExtra = ''): string {
+export function vrrpConf(i: InstanceConf, globalExtra = '', blocks = ''): string {
   const lines = [
     'global_defs {',
     '  enable_script_security',
@@ -190,6 +190,7 @@ export function vrrpConf(i: InstanceConf, globalExtra = ''): string {
     '  vrrp_garp_master_delay 1',
     globalExtra,
     '}',
+    blocks,
     `vrrp_instance ${i.name ?? 'VI_1'} {`,
     `  state ${i.state ?? 'BACKUP'}`,
     `  interface ${i.iface ?? 'eth0'}`,

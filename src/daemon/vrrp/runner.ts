@@ -24,8 +24,8 @@ export interface RunnerInit {
   model: VrrpInstanceModel;
   primaryAddress: string;
   transport: ClosableTransport;
-  mcastGroup4?: string;
-  mcastGroup6?: string;
+  /** multicast destination (undefined for unicast instances) */
+  multicastGroup?: string;
   env: RunnerEnv;
 }
 
@@ -61,6 +61,7 @@ export class InstanceRunner {
       transport: init.transport,
       sourceAddress: init.primaryAddress,
       unicastPeers: this.settings.unicastPeers,
+      ...(init.multicastGroup ? { multicastGroup: init.multicastGroup } : {}),
       autoOldUnicastChecksum: true,
       skipCheckAdvAddr: init.model.skipCheckAdvAddr,
       hooks: {

@@ -1,0 +1,111 @@
+// Our daemon's VRRP against keepalived 2.2.7: SIGHUP reload as a diff (no VIP flap, in-place updates, added/removed instances), notify scripts, track_file / vrrp_script / track_interface.
+import t, { Test } from 'tap';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Daemon, Topology, canRun, hasAddress, sleep, startKeepalived, startOurs, topology, vrrpConf, waitFor } from '../helpers/vrrp-daemon';
+
+const skip = canRun();
+let subnet = 10 + ((process.pid + 97) % 200);
+
+async function setup(t: Test): Promise<{ topo: Topology; daemons: Daemon[]; net: number }> {
+  const net = subnet++ % 250;
+  const topo = topology(net);
+  const daemons: Daemon[] = [];
+  t.teardown(async () => {
+    for (const d of daemons) d.kill('SIGKILL');
+    await Promise.race([Promise.all(daemons.map((d) => d.exited)), sleep(3000)]);
+    topo.close();
+  });
+  return { topo, daemons, net };
+}
+
+function diag(t: Test, daemons: Daemon[]): void {
+  if (t.passing()) return;
+  for (const d of daemons) t.comment(`--- ${d.name}\n${d.output().slice(-4000)}`);
+}
+
+const count = (s: string, re: RegExp): number => (s.match(re) ?? []).length;
+
+t.test('SIGHUP: unchanged instance keeps its VIP and state; VIP added in place; instance added then removed; priority lowered in place', { skip, timeout: 60000 }, async (t) => {
+  const { topo, daemons, net } = await setup(t);
+  const vip1 = `10.77.${net}.100`;
+  const vip2 = `10.77.${net}.101`;
+  const vip3 = `10.77.${net}.102`;
+  const log = path.join(topo.dir, 'notify.log');
+  const notify = `  notify "/bin/sh -c 'echo \\"$*\\" >> ${log}' sh"`;
+  const one = (prio: number, vips: string[]): string => vrrpConf({ vrid: 56, priority: prio, version: 3, advertInt: 0.5, vips, extra: notify });
+  const second = `vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 57\n  priority 150\n  version 3\n  advert_int 0.5\n  virtual_ipaddress {\n    ${vip3}/24\n  }\n}\n`;
+  daemons.push(startKeepalived(topo, topo.b, vrrpConf({ vrid: 56, priority: 100, version: 3, advertInt: 0.5, vips: [`${vip1}/24`, `${vip2}/24`] })));
+  const ours = startOurs(topo, topo.a, one(150, [`${vip1}/24`]));
+  daemons.push(ours);
+  await waitFor(() => hasAddress(topo.a.ns, vip1), 8000);
+  await waitFor(() => readFileSync(log, 'utf8').includes('INSTANCE VI_1 MASTER 150'), 3000).catch(() => undefined);
+  t.match(readFileSync(log, 'utf8'), /INSTANCE VI_1 BACKUP 150\nINSTANCE VI_1 MASTER 150\n/, 'notify script: keepalived arguments, no shell');
+  const confFile = ours.child.spawnargs[ours.child.spawnargs.indexOf('-f') + 1]!;
+
+  // reload 1: VIP added to VI_1 (in place), VI_2 added
+  let flapped = false;
+  const watch = setInterval(() => {
+    if (!hasAddress(topo.a.ns, vip1)) flapped = true;
+  }, 50);
+  writeFileSync(confFile, one(150, [`${vip1}/24`, `${vip2}/24`]) + second);
+  ours.kill('SIGHUP');
+  await waitFor(() => hasAddress(topo.a.ns, vip2) && hasAddress(topo.a.ns, vip3), 6000);
+  await sleep(1000);
+  t.notOk(flapped, 'the VIP of the running instance never disappeared');
+  t.equal(count(ours.output(), /\(VI_1\) Entering MASTER STATE \(/g), 1, 'VI_1 did not change state');
+  t.notOk(hasAddress(topo.b.ns, vip1), 'keepalived stayed backup');
+
+  // reload 2: VI_2 removed
+  writeFileSync(confFile, one(150, [`${vip1}/24`, `${vip2}/24`]));
+  ours.kill('SIGHUP');
+  await waitFor(() => !hasAddress(topo.a.ns, vip3), 6000);
+  t.ok(hasAddress(topo.a.ns, vip1) && hasAddress(topo.a.ns, vip2), 'VI_1 untouched');
+  clearInterval(watch);
+  t.notOk(flapped, 'still no flap');
+
+  // reload 3: priority lowered below keepalived's: keepalived preempts
+  writeFileSync(confFile, one(50, [`${vip1}/24`, `${vip2}/24`]));
+  ours.kill('SIGHUP');
+  await waitFor(() => hasAddress(topo.b.ns, vip1) && !hasAddress(topo.a.ns, vip1), 6000);
+  t.pass('priority updated in place; keepalived took over');
+  await waitFor(() => readFileSync(log, 'utf8').includes('INSTANCE VI_1 BACKUP 50'), 3000);
+  t.pass('notify BACKUP with the new priority');
+  diag(t, daemons);
+});
+
+t.test('tracking: track_file weight, vrrp_script weight, track_interface fault move mastership to keepalived and back', { skip, timeout: 60000 }, async (t) => {
+  const { topo, daemons, net } = await setup(t);
+  const vip = `10.77.${net}.100`;
+  const file = path.join(topo.dir, 'track.val');
+  const flag = path.join(topo.dir, 'script.fail');
+  writeFileSync(file, '0\n');
+  topo.a.ns.addInterface('trk0'); // a veth pair (no dummy module here)
+  const blocks = `vrrp_script chk {\n  script "/bin/sh -c '! test -e ${flag}'"\n  interval 1\n  weight -100\n  rise 1\n  fall 1\n}\ntrack_file tf {\n  file ${file}\n  weight -1\n}\n`;
+  const extra = '  track_script {\n    chk\n  }\n  track_file {\n    tf weight -100\n  }\n  track_interface {\n    trk0\n  }';
+  daemons.push(startKeepalived(topo, topo.b, vrrpConf({ vrid: 58, priority: 100, version: 3, advertInt: 0.5, vips: [`${vip}/24`] })));
+  const ours = startOurs(topo, topo.a, vrrpConf({ vrid: 58, priority: 150, version: 3, advertInt: 0.5, vips: [`${vip}/24`], extra }, '', blocks));
+  daemons.push(ours);
+  const aMaster = (): boolean => hasAddress(topo.a.ns, vip) && !hasAddress(topo.b.ns, vip);
+  const bMaster = (): boolean => hasAddress(topo.b.ns, vip) && !hasAddress(topo.a.ns, vip);
+  await waitFor(aMaster, 8000);
+  writeFileSync(file, '1\n');
+  await waitFor(bMaster, 6000);
+  t.pass('track_file 1 x -100: priority 50 < 100, keepalived preempts');
+  writeFileSync(file, '0\n');
+  await waitFor(aMaster, 6000);
+  t.pass('track_file back to 0: ours preempts again');
+  writeFileSync(flag, '');
+  await waitFor(bMaster, 6000);
+  t.pass('vrrp_script failing: weight -100');
+  topo.a.ns.exec('rm', ['-f', flag]);
+  await waitFor(aMaster, 6000);
+  t.pass('vrrp_script succeeding again');
+  topo.a.ns.exec('ip', ['link', 'set', 'trk0p', 'down']); // carrier lost on trk0
+  await waitFor(bMaster, 6000);
+  t.match(ours.output(), /Entering FAULT STATE/, 'track_interface down: FAULT');
+  topo.a.ns.exec('ip', ['link', 'set', 'trk0p', 'up']);
+  await waitFor(aMaster, 6000);
+  t.pass('track_interface up: back to master');
+  diag(t, daemons);
+});
