@@ -127,7 +127,7 @@ export class LvsSubsystem implements Subsystem {
     this.agg.on('rs', (e) => this.onRs(e));
     this.agg.on('weight', (e) => this.onHealthChange(this.rs.get(e.rsId)?.vsId));
     this.scheduler.on('attempt', (e) => this.onAttempt(e));
-    this.scheduler.on('log', (e) => this.log.info({ checker: e.jobKey.slice(0, 80) }, e.message));
+    this.scheduler.on('log', (e) => this.log.info(e.message));
     this.scheduler.on('state', (e) => {
       // first result confirming an alpha checker down: keepalived runs notify_down then (update_svr_checker_state)
       if (!e.changed && !e.up) {

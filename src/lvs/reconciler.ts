@@ -6,7 +6,7 @@ import type { IpvsClient } from '../ipvs/client';
 import type { Logger } from '../util/log';
 import type { Metrics } from '../daemon/metrics';
 import { ServiceFlag } from '../ipvs/constants';
-import { Op, describeOp, diff } from './diff';
+import { Op, applyOps, describeOp, diff } from './diff';
 import { executeOps, OpOutcome } from './apply';
 import { Table, newTable, serviceId } from './state';
 
@@ -52,6 +52,10 @@ export class Reconciler {
   lastPass?: { reason: PassReason; at: number; ops: number; failed: number; error?: string };
   /** listeners for tests and state(): every finished pass */
   onPass?: (r: PassResult) => void;
+  /** the kernel table as of the last pass (dump + applied ops); 'change' passes diff against it instead of dumping */
+  private cache: Table | undefined;
+  /** kernel dumps taken (a health change does not dump unless the cache is gone) */
+  dumps = 0;
 
   constructor(private readonly o: ReconcilerOptions) {}
 
@@ -106,14 +110,18 @@ export class Reconciler {
     let outcomes: OpOutcome[] = [];
     try {
       const desired = this.o.desired();
-      const actual = await readTable(client);
+      // Health changes diff against the cached table (no dump: cheap with large tables); resync, start and reload
+      // read the kernel, which is what repairs drift. A refused op drops the cache.
+      const actual = reason === 'change' && this.cache ? this.cache : await this.dump();
       ops = diff(desired, actual, { owned: this.owned });
       if (reason === 'start') {
         const adopted = [...desired.keys()].filter((id) => actual.has(id));
         if (adopted.length) log.info({ services: adopted }, `adopting ${adopted.length} existing IPVS service(s) (no flush; connections are kept)`);
       }
       for (const id of desired.keys()) this.owned.add(id);
+      this.cache = undefined;
       outcomes = ops.length ? await executeOps(client, ops, this.o.batchSize) : [];
+      if (outcomes.every((x) => x.ok)) this.cache = applyOps(actual, ops);
       for (const oc of outcomes) {
         const line = describeOp(oc.op) + (oc.note ? ` [${oc.note}]` : '');
         this.o.metrics?.ipvsOps.inc({ op: oc.op.op, result: oc.ok ? 'ok' : 'error' });
@@ -131,6 +139,11 @@ export class Reconciler {
       log.error({ err: e }, `IPVS reconcile (${reason}) failed: ${(e as Error).message}; retrying at the next resync`);
       this.onPass?.({ reason, ops: outcomes, error: e as Error });
     }
+  }
+
+  private async dump(): Promise<Table> {
+    this.dumps++;
+    return readTable(this.o.client);
   }
 
   /** Stops the loop; with `release`, removes the services this daemon owns (keepalived without -I). */

@@ -17,6 +17,7 @@ import type { Config, NotifyScript } from '../../src/config/model';
 import { readTable } from '../../src/lvs/reconciler';
 
 interface Harness {
+  miscWeight: number;
   sub: LvsSubsystem;
   clock: ManualClock;
   client: IpvsClient & { kernel: unknown };
@@ -69,6 +70,7 @@ async function harness(config: Config, o: { argv?: string[]; prepare?: (c: IpvsC
     const r: CheckResult = down.has(ep) ? { ok: false, message: `connect to ${ep} refused`, latencyMs: 1 } : { ok: true, message: 'connected', latencyMs: 0.5 };
     return r;
   };
+  const misc: CheckFn = async () => ({ ok: true, message: 'exit 2+w', latencyMs: 1, weight: h.miscWeight });
   const scripts: string[] = [];
   const sub = new LvsSubsystem({
     clock,
@@ -76,14 +78,14 @@ async function harness(config: Config, o: { argv?: string[]; prepare?: (c: IpvsC
       if (o.noIpvs) throw new IpvsError('open', 2, 'generic netlink family IPVS', 'ENOENT', 'IPVS is not available in this kernel (modprobe ip_vs?)');
       return client;
     },
-    scheduler: { random: () => 0, checkers: { [CheckerKind.Tcp]: tcp } },
+    scheduler: { random: () => 0, checkers: { [CheckerKind.Tcp]: tcp, [CheckerKind.Misc]: misc } },
     runScript: (s: NotifyScript) => void scripts.push(s.command),
     isLocalAddress: o.isLocal,
     resyncMs: 10_000,
   });
   const ctx = { log, args: parseDaemonArgs(o.argv ?? []), metrics: new Metrics() };
-  await sub.start(config, ctx);
   const h: Harness = {
+    miscWeight: 1,
     sub,
     clock,
     client,
@@ -106,6 +108,7 @@ async function harness(config: Config, o: { argv?: string[]; prepare?: (c: IpvsC
       await sub.reconciler?.idle();
     },
   };
+  await sub.start(config, ctx);
   return h;
 }
 
@@ -336,5 +339,34 @@ virtual_server group G {
   t.equal(s.config.flags, 0x1 | 0x10, 'persistent + sh-port');
   t.equal(s.config.timeout, 30);
   t.equal(s.dests.get('10.0.1.1:80')!.config.forward, ForwardMethod.TUNNEL);
+  await h.sub.stop(h.ctx);
+});
+
+t.test('misc_dynamic weight changes are edits; health changes diff against the cached table (no dump)', async (t) => {
+  const h = await harness(
+    conf(`
+virtual_server 10.0.0.1 80 {
+  delay_loop 1
+  lb_algo wrr
+  lb_kind DR
+  protocol TCP
+  real_server 10.0.1.1 80 {
+    weight 1
+    MISC_CHECK {
+      misc_path "/bin/true"
+      misc_dynamic
+    }
+  }
+}
+`),
+  );
+  const dumps = h.sub.reconciler!.dumps;
+  h.miscWeight = 7;
+  await h.tick(2000);
+  t.same(await h.table(), { 'TCP 10.0.0.1:80': { '10.0.1.1:80': 7 } });
+  t.ok(h.calls.includes('updateDestination 10.0.0.1:80 10.0.1.1:80 w7'));
+  t.equal(h.sub.reconciler!.dumps, dumps, 'no kernel dump for a health change');
+  await h.tick(10_000);
+  t.ok(h.sub.reconciler!.dumps > dumps, 'the resync dumps');
   await h.sub.stop(h.ctx);
 });
