@@ -85,6 +85,11 @@ export function defaultRunScript(log: Logger): (s: NotifyScript, waitMs: number)
     });
 }
 
+/** Real server label in metrics: "addr:port" as in the IPVS counters ("[v6]:port"). */
+function rsMetricLabel(r: RsPlan): string {
+  return destId({ address: r.address, port: r.port });
+}
+
 function localAddresses(): Set<string> {
   const out = new Set<string>();
   for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) out.add(a.address.replace(/%.*$/, ''));
@@ -210,7 +215,7 @@ export class LvsSubsystem implements Subsystem {
       this.agg.addChecker(r.id, t.id, st.up, { weight: st.weight, weightDelta: st.weightDelta });
     }
     this.rs.set(r.id, { plan: r, vsId: p.id, checkerIds: targets.map((t) => t.id) });
-    this.ctx.metrics.realServerUp.set({ virtual_server: p.id, real_server: r.id }, this.agg.isAlive(r.id) ? 1 : 0);
+    this.ctx.metrics.realServerUp.set({ virtual_server: p.id, real_server: rsMetricLabel(r) }, this.agg.isAlive(r.id) ? 1 : 0);
   }
 
   private health = (rsId: string): RsHealth => ({ alive: this.agg.isAlive(rsId) ?? false, weight: this.agg.weight(rsId) ?? 0 });
@@ -235,7 +240,8 @@ export class LvsSubsystem implements Subsystem {
     for (const id of e.ids) {
       const c = this.checkers.get(id);
       if (!c) continue;
-      this.ctx.metrics.checkResults.inc({ virtual_server: c.vsId, real_server: c.rsId, checker: c.kind, result: e.result.ok ? 'ok' : e.result.timedOut ? 'timeout' : 'fail' });
+      const rs = this.rs.get(c.rsId);
+      this.ctx.metrics.checkResults.inc({ virtual_server: c.vsId, real_server: rs ? rsMetricLabel(rs.plan) : c.rsId, checker: c.kind, result: e.result.ok ? 'ok' : e.result.timedOut ? 'timeout' : 'fail' });
     }
     const first = e.ids.map((id) => this.checkers.get(id)).find(Boolean);
     if (first) this.ctx.metrics.checkDuration.observe({ checker: first.kind }, e.result.latencyMs / 1000);
@@ -250,7 +256,7 @@ export class LvsSubsystem implements Subsystem {
     this.log.info(
       `${e.alive ? (inhibit ? 'Enabling' : 'Adding') : inhibit ? 'Disabling' : 'Removing'} service ${r.plan.label} ${inhibit ? 'of' : e.alive ? 'to' : 'from'} VS ${r.vsId}`,
     );
-    this.ctx.metrics.realServerUp.set({ virtual_server: r.vsId, real_server: r.plan.id }, e.alive ? 1 : 0);
+    this.ctx.metrics.realServerUp.set({ virtual_server: r.vsId, real_server: rsMetricLabel(r.plan) }, e.alive ? 1 : 0);
     const script = e.alive ? r.plan.rs.notifyUp : r.plan.rs.notifyDown;
     if (script) void this.runScript(script, 0);
     if (p) this.onHealthChange(p.id);
@@ -282,13 +288,18 @@ export class LvsSubsystem implements Subsystem {
   }
 
   /** ha_suspend (check_api.c update_checker_activity): checkers of a VS whose address is not local do not run. */
-  private updateHaSuspend(): void {
+  private updateHaSuspend(force = false): void {
     const ha = this.plans.filter((p) => p.vs.haSuspend && p.addresses.length);
     if (!ha.length && !this.suspended.size) return;
-    const isLocal = this.opts.isLocalAddress ?? ((a: string) => localAddresses().has(a));
+    const locals = this.opts.isLocalAddress ? undefined : localAddresses();
+    const isLocal = this.opts.isLocalAddress ?? ((a: string) => locals!.has(a));
     for (const p of this.plans) {
       const suspend = p.vs.haSuspend && p.addresses.length > 0 && !p.addresses.some((a) => isLocal(a));
-      if (suspend === this.suspended.has(p.id)) continue;
+      if (suspend === this.suspended.has(p.id)) {
+        // after a reload, new checkers of a suspended virtual server start suspended too
+        if (force && suspend) for (const r of p.realServers) for (const id of this.rs.get(r.id)?.checkerIds ?? []) this.scheduler.setEnabled(id, false);
+        continue;
+      }
       if (suspend) this.suspended.add(p.id);
       else this.suspended.delete(p.id);
       this.log.info(`${suspend ? 'Suspending' : 'Activating'} healthchecker for VS ${p.id} (address ${suspend ? 'not ' : ''}local; ha_suspend)`);
@@ -346,7 +357,7 @@ export class LvsSubsystem implements Subsystem {
           this.log.info(`${old ? 'Updating' : 'Adding'} real server ${r.label} of VS ${p.id}`);
         }
         nextRs.set(r.id, { plan: r, vsId: p.id, checkerIds: targets.map((t) => t.id) });
-        this.ctx.metrics.realServerUp.set({ virtual_server: p.id, real_server: r.id }, this.agg.isAlive(r.id) ? 1 : 0);
+        this.ctx.metrics.realServerUp.set({ virtual_server: p.id, real_server: rsMetricLabel(r) }, this.agg.isAlive(r.id) ? 1 : 0);
       }
     }
     for (const id of oldCheckers.keys()) if (!nextCheckers.has(id) && !keptCheckerIds.has(id)) toRemove.push(id);
@@ -356,7 +367,7 @@ export class LvsSubsystem implements Subsystem {
       // clear_service_rs: an alive real server leaving the configuration runs its notify_down
       if (this.agg.isAlive(id) && old.plan.rs.notifyDown) void this.runScript(old.plan.rs.notifyDown, 0);
       this.agg.removeRealServer(id);
-      this.ctx.metrics.realServerUp.remove({ virtual_server: old.vsId, real_server: id });
+      this.ctx.metrics.realServerUp.remove({ virtual_server: old.vsId, real_server: rsMetricLabel(old.plan) });
       this.log.info(`Removing real server ${old.plan.label} from VS ${old.vsId} (not in the new configuration)`);
     }
     this.rs = nextRs;
@@ -371,7 +382,7 @@ export class LvsSubsystem implements Subsystem {
       } else this.initQuorum(p);
     }
     for (const id of [...this.suspended]) if (!newPlans.some((p) => p.id === id)) this.suspended.delete(id);
-    this.updateHaSuspend();
+    this.updateHaSuspend(true);
     if (this.haTimer === undefined) this.armHaPoll();
     if (this.reconciler) await this.reconciler.run('reload');
   }

@@ -156,7 +156,7 @@ t.test('start: service before destinations, all in one batch; a real server goin
   t.equal(rs.checkers[0].last.message, 'connected');
   t.equal(rs.checkers[0].last.latencyMs, 0.5);
   const text = await h.ctx.metrics.text();
-  t.match(text, /lvskeeper_check_results_total\{virtual_server="TCP 10.0.0.1:80",real_server="TCP 10.0.0.1:80 -> 10.0.1.1:80",checker="TCP_CHECK",result="fail"\} [1-9]/);
+  t.match(text, /lvskeeper_check_results_total\{virtual_server="TCP 10.0.0.1:80",real_server="10.0.1.1:80",checker="TCP_CHECK",result="fail"\} [1-9]/);
   t.match(text, /lvskeeper_ipvs_real_server_weight\{virtual_server="TCP 10.0.0.1:80",real_server="10.0.1.1:80"\} 2/);
   await h.sub.stop(h.ctx);
   t.same(await h.table(), {}, 'owned services removed on stop');
@@ -268,6 +268,9 @@ virtual_server 10.0.0.2 443 {
   await h.tick(2000);
   const before = h.sub.state() as any;
   const job = before.virtualServers[0].realServers[0].checkers[0];
+  const sched = (h.sub as any).scheduler;
+  const rs2Checker = before.virtualServers[0].realServers[1].checkers[0].id;
+  const statusBefore = sched.status(rs2Checker);
   h.calls.length = 0;
   // weight of 10.0.1.1 changes, 10.0.1.3 is added, the second virtual server is removed
   const c2 = conf(TWO_RS().replace('weight 2', 'weight 5').replace('  real_server 10.0.1.2 80 {', '  real_server 10.0.1.3 80 {\n    TCP_CHECK {\n      retry 0\n    }\n  }\n  real_server 10.0.1.2 80 {'));
@@ -276,6 +279,9 @@ virtual_server 10.0.0.2 443 {
   const after = h.sub.state() as any;
   const rs2 = after.virtualServers[0].realServers.find((r: any) => r.address === '10.0.1.2');
   t.equal(rs2.alive, false, 'the down real server stays down (checker state kept)');
+  const statusAfter = sched.status(rs2Checker);
+  t.equal(statusAfter.jobKey, statusBefore.jobKey, 'same target, same scheduler job');
+  t.equal(statusAfter.nextRunAt, statusBefore.nextRunAt, 'not rescheduled');
   t.equal(after.virtualServers[0].realServers[0].checkers[0].hasRun, job.hasRun);
   t.same(await h.table(), { 'TCP 10.0.0.1:80': { '10.0.1.1:80': 5, '10.0.1.3:80': 1 } });
   // reloading the same configuration does nothing
