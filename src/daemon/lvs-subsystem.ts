@@ -113,6 +113,7 @@ export class LvsSubsystem implements Subsystem {
   private haTimer: unknown;
   private runScript!: (s: NotifyScript, waitMs: number) => Promise<void> | void;
   private stopping = false;
+  private config?: Config;
 
   constructor(private readonly opts: LvsSubsystemOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -155,6 +156,7 @@ export class LvsSubsystem implements Subsystem {
     }
     if (!this.client && !this.ipvsError) this.log.warn('IPVS is not available in this kernel; running checkers only');
 
+    this.config = config;
     this.plans = this.plan(config);
     for (const p of this.plans) this.addVs(p);
     for (const p of this.plans) this.initQuorum(p);
@@ -169,6 +171,12 @@ export class LvsSubsystem implements Subsystem {
         resyncMs: this.opts.resyncMs,
       });
       ctx.metrics.setIpvsSource(() => this.snapshot());
+      if (config.globalDefs.lvsFlush) {
+        // global lvs_flush: keepalived flushes the whole table at start (no adoption then)
+        this.log.info('lvs_flush: flushing the IPVS table');
+        await this.client.flush().catch((e: Error) => this.log.error({ err: e }, `IPVS flush failed: ${e.message}`));
+      }
+      await this.applyTimeouts(config);
       await this.reconciler.start();
     }
     this.updateHaSuspend();
@@ -384,7 +392,23 @@ export class LvsSubsystem implements Subsystem {
     for (const id of [...this.suspended]) if (!newPlans.some((p) => p.id === id)) this.suspended.delete(id);
     this.updateHaSuspend(true);
     if (this.haTimer === undefined) this.armHaPoll();
+    this.config = next;
+    await this.applyTimeouts(next, prev);
     if (this.reconciler) await this.reconciler.run('reload');
+  }
+
+  /** global lvs_timeouts (tcp, tcpfin, udp): ipvsadm --set; 0/absent leaves a value as it is. */
+  private async applyTimeouts(config: Config, prev?: Config): Promise<void> {
+    const tmo = config.globalDefs.lvsTimeouts;
+    if (!this.client || !tmo) return;
+    const p = prev?.globalDefs.lvsTimeouts;
+    if (p && p.tcp === tmo.tcp && p.tcpFin === tmo.tcpFin && p.udp === tmo.udp) return;
+    try {
+      await this.client.setTimeouts({ tcp: tmo.tcp ?? 0, tcpFin: tmo.tcpFin ?? 0, udp: tmo.udp ?? 0 });
+      this.log.info(`IPVS timeouts set: tcp ${tmo.tcp ?? '-'} tcpfin ${tmo.tcpFin ?? '-'} udp ${tmo.udp ?? '-'}`);
+    } catch (e) {
+      this.log.error({ err: e }, `setting IPVS timeouts failed: ${(e as Error).message}`);
+    }
   }
 
   async stop(ctx: SubsystemContext): Promise<void> {
@@ -402,7 +426,15 @@ export class LvsSubsystem implements Subsystem {
       if (p.vs.quorumDown) waits.push(this.runScript(p.vs.quorumDown, 1000));
     }
     await Promise.all(waits);
-    if (this.reconciler) await this.reconciler.stop(!ctx.args.dontReleaseIpvs);
+    if (this.reconciler) {
+      const flushAll = this.config?.globalDefs.lvsFlushOnStop === 'all' && !ctx.args.dontReleaseIpvs;
+      await this.reconciler.stop(!ctx.args.dontReleaseIpvs && !flushAll);
+      if (flushAll) {
+        // lvs_flush_onstop (without VS): the whole table goes, not only this daemon's services
+        this.log.info('lvs_flush_onstop: flushing the IPVS table');
+        await this.client!.flush().catch((e: Error) => this.log.error({ err: e }, `IPVS flush failed: ${e.message}`));
+      }
+    }
     ctx.metrics.setIpvsSource(undefined);
     await this.client?.close();
     this.reconciler = null;

@@ -376,3 +376,16 @@ virtual_server 10.0.0.1 80 {
   t.ok(h.sub.reconciler!.dumps > dumps, 'the resync dumps');
   await h.sub.stop(h.ctx);
 });
+
+t.test('global lvs_flush, lvs_timeouts and lvs_flush_onstop', async (t) => {
+  const other = { family: AddressFamily.INET, protocol: Protocol.UDP, address: '10.9.9.9', port: 53 } as const;
+  const head = `global_defs {\n  lvs_flush\n  lvs_flush_onstop\n  lvs_timeouts tcp 900 tcpfin 30 udp 60\n}\n`;
+  const h = await harness(conf(head + TWO_RS()), {
+    prepare: async (c) => void (await c.addService(other, { scheduler: 'wlc', flags: 0, timeout: 0, netmask: 0xffffffff })),
+  });
+  t.same(Object.keys(await h.table()), ['TCP 10.0.0.1:80'], 'lvs_flush removed the unrelated service at start');
+  t.same(await h.client.getTimeouts(), { tcp: 900, tcpFin: 30, udp: 60 });
+  await h.client.addService(other, { scheduler: 'wlc', flags: 0, timeout: 0, netmask: 0xffffffff });
+  await h.sub.stop(h.ctx);
+  t.same(await h.table(), {}, 'lvs_flush_onstop flushes everything');
+});
