@@ -106,6 +106,7 @@ export class LvsSubsystem implements Subsystem {
   reconciler: Reconciler | null = null;
   private ipvsError?: string;
   private plans: VsPlan[] = [];
+  private planById = new Map<string, VsPlan>();
   private rs = new Map<string, RsInfo>();
   private checkers = new Map<string, CheckerInfo>();
   private quorum = new Map<string, boolean>();
@@ -185,15 +186,13 @@ export class LvsSubsystem implements Subsystem {
   }
 
   private plan(config: Config): VsPlan[] {
-    return planVirtualServers(config, (vs, e) => this.log.error({ err: e }, `virtual server at ${vs.loc.file ?? ''}:${vs.loc.line ?? ''} ignored: ${e.message}`)).map((p) => ({
-      ...p,
-      // checkers are planned below; keep the config around for targets
-      config,
-    })) as Array<VsPlan & { config: Config }>;
+    const plans = planVirtualServers(config, (vs, e) => this.log.error({ err: e }, `virtual server at ${vs.loc.file ?? ''}:${vs.loc.line ?? ''} ignored: ${e.message}`));
+    this.planById = new Map(plans.map((p) => [p.id, p]));
+    return plans;
   }
 
   private targetsFor(p: VsPlan, r: RsPlan): Array<{ id: string; target: CheckTarget; kind: string }> {
-    const config = (p as VsPlan & { config: Config }).config;
+    const config = p.config;
     const servicePort = p.services[0] && 'port' in p.services[0].key ? p.services[0].key.port : 0;
     const out: Array<{ id: string; target: CheckTarget; kind: string }> = [];
     for (const c of checkTargets(config, p.vs, r.rs, r.id, p.id, servicePort)) {
@@ -258,7 +257,7 @@ export class LvsSubsystem implements Subsystem {
   private onRs(e: RealServerEvent): void {
     const r = this.rs.get(e.rsId);
     if (!r || this.stopping) return;
-    const p = this.plans.find((x) => x.id === r.vsId);
+    const p = this.planById.get(r.vsId);
     const inhibit = r.plan.inhibit;
     // ipwrapper.c perform_svr_state wording
     this.log.info(
@@ -272,7 +271,7 @@ export class LvsSubsystem implements Subsystem {
 
   private onHealthChange(vsId: string | undefined): void {
     if (this.stopping) return;
-    const p = vsId ? this.plans.find((x) => x.id === vsId) : undefined;
+    const p = vsId ? this.planById.get(vsId) : undefined;
     if (p) this.updateQuorum(p);
     this.reconciler?.trigger('change');
   }

@@ -46,6 +46,8 @@ export interface VsPlan {
   sorry?: SorryPlan;
   /** addresses that must be local for the checkers to run under ha_suspend */
   addresses: string[];
+  /** the configuration it came from (checker targets need global parts: track files, SSL) */
+  config: Config;
 }
 
 const famOf = (f: Family | undefined, addr?: string): AddressFamily.INET | AddressFamily.INET6 =>
@@ -194,7 +196,7 @@ export function planVirtualServers(config: Config, onError?: (vs: VirtualServer,
         ? { address: canonicalAddress(ss.address), port: ss.port, inhibit: ss.inhibit, dest: { forward: forwardMethod(ss.lvsMethod), upperThreshold: 0, lowerThreshold: 0, ...tunnel(ss, vs) } }
         : undefined;
       const addresses = keys.filter((k): k is Extract<ServiceKey, { address: string }> => 'address' in k).map((k) => k.address);
-      out.push({ id, vs, services, realServers, sorry, addresses });
+      out.push({ id, vs, services, realServers, sorry, addresses, config });
     } catch (e) {
       onError?.(vs, e as Error);
     }
