@@ -173,3 +173,95 @@ virtual_server 10.77.0.100 80 {
   sub = undefined;
   t.notMatch(ipvsList(), /10\.77\.0\.100/, 'service removed on stop');
 });
+
+t.test('the kernel reads back what was programmed: resyncs are no-ops; a restart with -I adopts', { skip: SKIP, timeout: 240000 }, async (t) => {
+  run('modprobe', ['ip_vs']);
+  tryRun('ipvsadm', ['-C']);
+  t.teardown(() => tryRun('ipvsadm', ['-C']));
+  const text = `
+global_defs {
+  lvs_timeouts tcp 900 tcpfin 30 udp 60
+}
+virtual_server_group G1 {
+  10.78.0.1-2 80
+  fwmark 9
+}
+virtual_server group G1 {
+  lb_algo sh
+  sh-port
+  sh-fallback
+  lb_kind DR
+  persistence_timeout 600
+  persistence_granularity 255.255.255.0
+  protocol TCP
+  real_server 10.78.1.1 80 {
+    weight 5
+    uthreshold 100
+    lthreshold 10
+  }
+}
+virtual_server 2001:db8:78::1 443 {
+  lb_algo mh
+  mh-port
+  lb_kind TUN
+  persistence_timeout 60
+  persistence_granularity 64
+  protocol UDP
+  ops
+  real_server 2001:db8:78::10 443 {
+    lvs_method TUN type gue port 6080 csum
+  }
+  real_server 2001:db8:78::11 443 {
+    lvs_method TUN type gre
+  }
+}
+virtual_server fwmark 77 {
+  lb_algo wlc
+  lb_kind NAT
+  real_server 10.78.2.1 8080 {
+    weight 0
+  }
+  sorry_server 10.78.2.9 8080
+}
+`;
+  const loader = {
+    readFile: (f: string) => {
+      if (f.endsWith('lvs-kernel2.conf')) return text;
+      throw Object.assign(new Error(`${f} not found`), { code: 'ENOENT' });
+    },
+    glob: (p: string) => (p.endsWith('lvs-kernel2.conf') ? ['/lvs-kernel2.conf'] : []),
+    cwd: () => '/',
+    env: () => undefined,
+  };
+  const { config, diagnostics } = parseConfig('/lvs-kernel2.conf', loader as never);
+  t.same(diagnostics.filter((d) => d.severity === 'error'), [], 'configuration accepted');
+  const lines: string[] = [];
+  const ctx = { log: createLogger({ stream: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }), format: 'json' }), args: parseDaemonArgs(['-I']), metrics: new Metrics() };
+  const sub1 = new LvsSubsystem({ resyncMs: 0 });
+  await sub1.start(config!, ctx);
+  const opsOf = async (s: LvsSubsystem) => {
+    let n = -1;
+    s.reconciler!.onPass = (r) => (n = r.ops.length);
+    await s.reconciler!.run('resync');
+    return n;
+  };
+  const errors = lines.filter((l) => /"level":50/.test(l));
+  t.same(errors, [], 'no IPVS errors');
+  t.equal(await opsOf(sub1), 0, 'a resync right after start changes nothing');
+  const list = run('ipvsadm', ['-Ln']);
+  t.match(list, /TCP\s+10\.78\.0\.2:80 sh \(sh-fallback,sh-port\) persistent 600 mask 255\.255\.255\.0/);
+  t.match(list, /UDP\s+\[2001:db8:78::1\]:443 mh \(mh-port\) persistent 60 mask 64 ops/);
+  t.match(list, /FWM\s+77 wlc/);
+  // quorum 1 exceeds the total weight 0: keepalived reduces it to 0, so the pool serves (weight 0), not the sorry server
+  t.match(list, /-> 10\.78\.2\.1:8080\s+Masq\s+0\s/);
+  t.match(list, /-> \[2001:db8:78::10\]:443\s+Tunnel\s+1\s/);
+  t.match(run('ipvsadm', ['-L', '--timeout']), /Timeout \(tcp tcpfin udp\): 900 30 60/);
+  await sub1.stop(ctx);
+  t.match(run('ipvsadm', ['-Ln']), /10\.78\.0\.1:80/, '-I keeps the entries');
+
+  const sub2 = new LvsSubsystem({ resyncMs: 0 });
+  await sub2.start(config!, ctx);
+  t.equal(sub2.reconciler!.lastPass?.ops, 0, 'the restart adopts every entry without a change');
+  await sub2.stop({ ...ctx, args: parseDaemonArgs([]) });
+  t.equal(run('ipvsadm', ['-Ln']).split('\n').filter((l) => /^(TCP|UDP|FWM)/.test(l)).length, 0, 'stop without -I removes them');
+});
