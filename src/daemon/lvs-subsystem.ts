@@ -415,6 +415,7 @@ export class LvsSubsystem implements Subsystem {
     this.stopping = true;
     if (this.haTimer !== undefined) this.clock.clearTimeout(this.haTimer);
     this.haTimer = undefined;
+    if (!this.scheduler) return; // start() never got that far
     this.scheduler.stop();
     // omega (ipwrapper.c clear_service_rs / update_vs_notifies with stopping): notify_down of alive real servers and
     // quorum_down of the virtual server, each waited for at most 1 s (system_call_script with TIMER_HZ)
