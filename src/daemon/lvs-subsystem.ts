@@ -161,6 +161,9 @@ export class LvsSubsystem implements Subsystem {
     this.plans = this.plan(config);
     for (const p of this.plans) this.addVs(p);
     for (const p of this.plans) this.initQuorum(p);
+    // global rs_init_notifies: real servers alive at start run notify_up (ipwrapper.c init_service_rs)
+    if (config.globalDefs.rsInitNotifies)
+      for (const p of this.plans) for (const r of p.realServers) if (this.agg.isAlive(r.id) && r.rs.notifyUp) void this.runScript(r.rs.notifyUp, 0);
 
     if (this.client) {
       this.reconciler = new Reconciler({

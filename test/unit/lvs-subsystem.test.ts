@@ -389,3 +389,9 @@ t.test('global lvs_flush, lvs_timeouts and lvs_flush_onstop', async (t) => {
   await h.sub.stop(h.ctx);
   t.same(await h.table(), {}, 'lvs_flush_onstop flushes everything');
 });
+
+t.test('rs_init_notifies runs notify_up for real servers alive at start', async (t) => {
+  const h = await harness(conf(`global_defs {\n  rs_init_notifies\n}\n` + TWO_RS('', 'notify_up /bin/up1', 'notify_up /bin/up2\n    notify_down /bin/down2')));
+  t.same(h.scripts, ['/bin/up1', '/bin/up2']);
+  await h.sub.stop(h.ctx);
+});
