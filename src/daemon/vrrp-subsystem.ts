@@ -16,7 +16,7 @@ import { openTransport } from './vrrp/transport';
 import { RouteSpec, VipManager, routeKey, vipKey } from './vrrp/vips';
 import { NotifyCommand, NotifyState, notifyCommands, runCommand } from './vrrp/notify';
 import { FileTracker, ScriptTracker, TrackKind, TrackStatus } from './vrrp/tracking';
-import { groupOf, groupState, syncFaults, syncSource } from './vrrp/sync';
+import { MemberView, followers, groupOf, groupState, mayGoMaster, syncFaults, syncSource } from './vrrp/sync';
 import { ReloadAction, planReload, stable } from './vrrp/reload-plan';
 
 const NOTIFY_STATES: Partial<Record<NotifyKind, NotifyState>> = {
@@ -61,7 +61,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     this.config = config;
     this.rt = new Rtnl();
     this.vipMgr = new VipManager(this.rt);
-    for (const l of await listLinks(this.rt)) this.links.set(l.name, l);
+    for (const l of await this.vipMgr.serial((rt) => listLinks(rt))) this.links.set(l.name, l);
     this.monitor = new LinkMonitor();
     this.monitor.on('link', (info: LinkInfo, removed: boolean) => this.onLink(info, removed));
     this.monitor.on('error', (e: Error) => ctx.log.warn({ err: e }, 'link monitor'));
@@ -95,7 +95,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     const fam = m.family === 6 ? 6 : 4;
     const explicit = m.unicastSrcIp ?? m.mcastSrcIp;
     if (explicit && familyOf(explicit) === fam) return canonicalAddress(explicit);
-    const addrs = (await listAddresses(this.rt!, link.index)).filter((a) => a.family === fam);
+    const addrs = (await this.vipMgr!.serial((rt) => listAddresses(rt, link.index))).filter((a) => a.family === fam);
     // keepalived: IPv4 the interface's first address; IPv6 its link-local address (vrrp.c vrrp_complete_instance)
     const pick = fam === 4 ? addrs[0] : (addrs.find((a) => a.address.toLowerCase().startsWith('fe80:')) ?? addrs[0]);
     if (!pick) throw new VrrpSubsystemError('ENOADDR', m.name, `interface ${link.name} has no IPv${fam} address; should have one (or set unicast_src_ip)`);
@@ -260,10 +260,40 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
       this.ctx.log.info({ instance: r.name, from, to: r.lastState }, `(${r.name}) Entering ${r.lastState} STATE`);
       this.runAll(notifyCommands(r.model, 'INSTANCE', r.name, st, priority, this.scriptDefaults), r.name);
       this.groupNotify(r.name);
-      if (kind === NotifyKind.Fault || kind === NotifyKind.Backup || kind === NotifyKind.Master) queueMicrotask(() => this.applySync());
+      if (kind === NotifyKind.Fault || kind === NotifyKind.Backup || kind === NotifyKind.Master) {
+        queueMicrotask(() => {
+          this.applySync();
+          this.follow(r, from, r.lastState);
+        });
+      }
     } else if (kind === NotifyKind.MasterRxLowerPri && r.model.notifyMasterRxLowerPri) {
       this.runAll(notifyCommands({ notifyMaster: r.model.notifyMasterRxLowerPri }, 'INSTANCE', r.name, NotifyState.Master, priority, this.scriptDefaults).slice(0, 1), r.name);
     }
+  }
+
+  private members(r: InstanceRunner): MemberView[] | undefined {
+    const g = this.groups.find((x) => x.group.includes(r.name));
+    if (!g) return undefined;
+    return g.group
+      .map((n) => this.runners.get(n))
+      .filter((x): x is InstanceRunner => !!x)
+      .map((x) => ({ name: x.name, state: x.inst.state.state, wantMaster: x.inst.wantMaster }));
+  }
+
+  mayBecomeMaster(r: InstanceRunner): boolean {
+    const m = this.members(r);
+    return !m || mayGoMaster(r.name, m);
+  }
+
+  /** keepalived vrrp_sync_master / vrrp_sync_backup: the other members follow a MASTER or MASTER->BACKUP transition. */
+  private follow(r: InstanceRunner, from: string, to: string): void {
+    const m = this.members(r);
+    if (!m || this.runners.get(r.name) !== r) return;
+    const f = followers(r.name, from, to, m);
+    if (!f || !f.names.length) return;
+    const g = this.groups.find((x) => x.group.includes(r.name))!;
+    this.ctx.log.info({ group: g.name }, `VRRP_Group(${g.name}) Syncing instances to ${f.target} state`);
+    for (const n of f.names) this.runners.get(n)?.inst.syncTo(f.target === 'MASTER' ? VrrpState.Master : VrrpState.Backup);
   }
 
   /** Group notifies fire when every member of the group is in the same state (keepalived vrrp_sync.c). */

@@ -55,6 +55,12 @@ export enum EventType {
   FaultOn = 'fault-on',
   FaultOff = 'fault-off',
   PriorityChange = 'priority-change',
+  /** vrrp_sync_group: another member became master; a BACKUP member follows (keepalived vrrp_sync_master) */
+  SyncMaster = 'sync-master',
+  /** vrrp_sync_group: another member left MASTER for BACKUP; a MASTER member follows (keepalived vrrp_sync_backup) */
+  SyncBackup = 'sync-backup',
+  /** vrrp_sync_group: Master_Down_Timer fired but the group is not ready; wait another interval (vrrp_sync_can_goto_master) */
+  SyncWait = 'sync-wait',
 }
 
 export type FsmEvent =
@@ -67,7 +73,10 @@ export type FsmEvent =
   | { type: EventType.FaultOn; source: string }
   | { type: EventType.FaultOff; source: string }
   /** New effective priority from tracking weights (keepalived vrrp_set_effective_priority clamps to 1..254). */
-  | { type: EventType.PriorityChange; priority: number };
+  | { type: EventType.PriorityChange; priority: number }
+  | { type: EventType.SyncMaster }
+  | { type: EventType.SyncBackup }
+  | { type: EventType.SyncWait };
 
 export type FsmAction =
   | { type: 'sendAdvert'; priority: number }
@@ -518,6 +527,20 @@ export function step(s: FsmState, ev: FsmEvent, now: number): StepResult {
     }
     case EventType.PriorityChange:
       st.onPriorityChange(ev.priority);
+      break;
+    // keepalived vrrp_sync.c: members of a sync group change state together
+    case EventType.SyncMaster:
+      if (d.state === VrrpState.Backup) st.goMaster('sync group');
+      break;
+    case EventType.SyncBackup:
+      if (d.state === VrrpState.Master) {
+        st.leaveMaster(VrrpState.Backup, false);
+        st.enterBackup('sync group', masterDownInterval(d));
+      }
+      break;
+    case EventType.SyncWait:
+      // vrrp_sync_can_goto_master: "prefer backup state to avoid thrashing": restart the down timer
+      if (d.state === VrrpState.Backup) st.start(TimerName.MasterDown, masterDownInterval(d));
       break;
   }
   return { state: d, actions: st.actions };

@@ -6,7 +6,7 @@ import { authDataFor } from './auth';
 import { V3Ipv4ChecksumMode } from './checksum';
 import { AuthType, VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6, VrrpVersion } from './constants';
 import { VrrpCounters } from './counters';
-import { EventType, FsmAction, FsmConfig, FsmEvent, FsmState, GarpReason, NotifyKind, TimerName, VrrpState, advertEvent, initialState, step } from './fsm';
+import { EventType, FsmAction, FsmConfig, FsmEvent, FsmState, GarpReason, NotifyKind, TIMER_SLACK_MS, TimerName, VrrpState, advertEvent, initialState, step } from './fsm';
 import { VrrpPacket, formatVrrp } from './packet';
 import { ReceivedAdvert } from './socket';
 import { InstanceCheckConfig, acceptAdvert } from './validate';
@@ -24,6 +24,11 @@ export interface InstanceHooks {
   gratuitous?(repeat: number, reason: GarpReason): void | Promise<void>;
   notify?(kind: NotifyKind, priority: number): void;
   log?(level: 'info' | 'warn', message: string): void;
+  /**
+   * vrrp_sync_group gate (keepalived vrrp_sync_can_goto_master): asked when Master_Down_Timer fires in BACKUP;
+   * false keeps the instance BACKUP for another Master_Down_Interval with `wantMaster` set.
+   */
+  mayBecomeMaster?(): boolean;
 }
 
 export interface InstanceOptions {
@@ -67,6 +72,8 @@ export class VrrpInstance {
   private readonly prim: TimerPrimitives;
   private txMode: V3Ipv4ChecksumMode | undefined;
   private readonly onAdvert = (a: ReceivedAdvert): void => this.receive(a);
+  /** keepalived wantstate MASTER: the down timer fired but the sync group held the instance in BACKUP */
+  wantMaster = false;
 
   constructor(readonly opts: InstanceOptions) {
     this.s = initialState(opts.fsm);
@@ -100,6 +107,11 @@ export class VrrpInstance {
     this.dispatch({ type: EventType.PriorityChange, priority });
   }
 
+  /** vrrp_sync_group: follow another member to MASTER (from BACKUP) or to BACKUP (from MASTER). */
+  syncTo(target: VrrpState.Master | VrrpState.Backup): void {
+    this.dispatch({ type: target === VrrpState.Master ? EventType.SyncMaster : EventType.SyncBackup });
+  }
+
   private receive(a: ReceivedAdvert): void {
     const st = this.s;
     if (st.state !== VrrpState.Backup && st.state !== VrrpState.Master) return; // keepalived ignores them in INIT/FAULT
@@ -123,12 +135,24 @@ export class VrrpInstance {
       this.log('info', `(${this.opts.name}) Setting unicast VRRPv3 checksum to old version`);
       this.txMode = V3Ipv4ChecksumMode.OldUnicast;
     }
+    const down = this.s.timers[TimerName.MasterDown];
     this.dispatch(advertEvent(r.packet, r.src));
+    // an advert that reset the down timer (from a master we accept) ends the wish; ignored lower-priority ones do not
+    if (this.s.timers[TimerName.MasterDown] !== down) this.wantMaster = false;
   }
 
   private dispatch(ev: FsmEvent): void {
     const before = this.s.state;
+    if (ev.type === EventType.Timer && ev.timer === TimerName.MasterDown && before === VrrpState.Backup && this.opts.hooks?.mayBecomeMaster) {
+      const due = this.s.timers[TimerName.MasterDown];
+      if (due !== undefined && due <= this.clock() + TIMER_SLACK_MS && !this.opts.hooks.mayBecomeMaster()) {
+        this.wantMaster = true;
+        this.log('info', `(${this.opts.name}) sync group not ready for MASTER; staying BACKUP`);
+        ev = { type: EventType.SyncWait };
+      }
+    }
     const res = step(this.s, ev, this.clock());
+    if (res.state.state !== VrrpState.Backup) this.wantMaster = false;
     this.s = res.state;
     if (before !== VrrpState.Master && res.state.state === VrrpState.Master) this.counters.becomeMaster++;
     if (before === VrrpState.Master && res.state.state !== VrrpState.Master) this.counters.releaseMaster++;

@@ -12,6 +12,7 @@ async function setup(t: Test): Promise<{ topo: Topology; daemons: Daemon[]; net:
   const topo = topology(net);
   const daemons: Daemon[] = [];
   t.teardown(async () => {
+    if (!t.passing()) for (const d of daemons) t.comment(`--- ${d.name}\n${d.output().slice(-4000)}`);
     for (const d of daemons) d.kill('SIGKILL');
     await Promise.race([Promise.all(daemons.map((d) => d.exited)), sleep(3000)]);
     topo.close();
@@ -19,10 +20,6 @@ async function setup(t: Test): Promise<{ topo: Topology; daemons: Daemon[]; net:
   return { topo, daemons, net };
 }
 
-function diag(t: Test, daemons: Daemon[]): void {
-  if (t.passing()) return;
-  for (const d of daemons) t.comment(`--- ${d.name}\n${d.output().slice(-4000)}`);
-}
 
 const count = (s: string, re: RegExp): number => (s.match(re) ?? []).length;
 
@@ -71,7 +68,6 @@ t.test('SIGHUP: unchanged instance keeps its VIP and state; VIP added in place; 
   t.pass('priority updated in place; keepalived took over');
   await waitFor(() => readFileSync(log, 'utf8').includes('INSTANCE VI_1 BACKUP 50'), 3000);
   t.pass('notify BACKUP with the new priority');
-  diag(t, daemons);
 });
 
 t.test('tracking: track_file weight, vrrp_script weight, track_interface fault move mastership to keepalived and back', { skip, timeout: 60000 }, async (t) => {
@@ -107,5 +103,38 @@ t.test('tracking: track_file weight, vrrp_script weight, track_interface fault m
   topo.a.ns.exec('ip', ['link', 'set', 'trk0p', 'up']);
   await waitFor(aMaster, 6000);
   t.pass('track_interface up: back to master');
-  diag(t, daemons);
+});
+
+t.test('vrrp_sync_group: one member losing to keepalived takes the other to BACKUP without thrashing; both come back together', { skip, timeout: 60000 }, async (t) => {
+  const { topo, daemons, net } = await setup(t);
+  const vip1 = `10.77.${net}.100`;
+  const vip2 = `10.77.${net}.101`;
+  const file = path.join(topo.dir, 'track.val');
+  writeFileSync(file, '0\n');
+  const inst = (name: string, vrid: number, prio: number, vip: string, extra = ''): string =>
+    `vrrp_instance ${name} {\n  state BACKUP\n  interface eth0\n  virtual_router_id ${vrid}\n  priority ${prio}\n  version 3\n  advert_int 0.5\n  virtual_ipaddress {\n    ${vip}/24\n  }\n${extra}}\n`;
+  // keepalived's side has no sync group: its VI_B alone preempts ours when our VI_B's priority drops
+  const conf = (prio: number, track: boolean): string =>
+    'global_defs {\n  enable_script_security\n  script_user root\n  vrrp_garp_master_delay 1\n}\n' +
+    (track ? `track_file tf {\n  file ${file}\n  weight -100\n}\n` : '') +
+    (track ? 'vrrp_sync_group G {\n  group {\n    VI_A\n    VI_B\n  }\n}\n' : '') +
+    inst('VI_A', 60, prio, vip1) +
+    inst('VI_B', 61, prio, vip2, track ? '  track_file {\n    tf\n  }\n' : '');
+  daemons.push(startKeepalived(topo, topo.b, conf(100, false)));
+  const ours = startOurs(topo, topo.a, conf(150, true));
+  daemons.push(ours);
+  const on = (r: typeof topo.a, ...v: string[]): boolean => v.every((x) => hasAddress(r.ns, x));
+  await waitFor(() => on(topo.a, vip1, vip2) && !hasAddress(topo.b.ns, vip1) && !hasAddress(topo.b.ns, vip2), 10000);
+  t.pass('both members master on ours');
+  writeFileSync(file, '1\n');
+  await waitFor(() => on(topo.b, vip1, vip2), 8000);
+  t.notOk(hasAddress(topo.a.ns, vip1) || hasAddress(topo.a.ns, vip2), 'VI_B lost to keepalived; VI_A followed it to BACKUP');
+  t.match(ours.output(), /VRRP_Group\(G\) Syncing instances to BACKUP state/);
+  const masters = count(ours.output(), /Entering MASTER STATE \(/g);
+  await sleep(3000);
+  t.equal(count(ours.output(), /Entering MASTER STATE \(/g), masters, 'VI_A (priority 150) does not preempt alone: no thrashing');
+  t.ok(on(topo.b, vip1, vip2));
+  writeFileSync(file, '0\n');
+  await waitFor(() => on(topo.a, vip1, vip2) && !hasAddress(topo.b.ns, vip1) && !hasAddress(topo.b.ns, vip2), 8000);
+  t.pass('tracking restored: the group preempts keepalived together');
 });

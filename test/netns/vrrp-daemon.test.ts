@@ -9,6 +9,7 @@ async function setup(t: Test): Promise<{ topo: Topology; daemons: Daemon[] }> {
   const topo = topology(subnet++ % 250);
   const daemons: Daemon[] = [];
   t.teardown(async () => {
+    if (!t.passing()) for (const d of daemons) t.comment(`--- ${d.name}\n${d.output().slice(-4000)}`);
     for (const d of daemons) d.kill('SIGKILL');
     await Promise.race([Promise.all(daemons.map((d) => d.exited)), sleep(3000)]);
     topo.close();
@@ -16,10 +17,6 @@ async function setup(t: Test): Promise<{ topo: Topology; daemons: Daemon[] }> {
   return { topo, daemons };
 }
 
-function diag(t: Test, daemons: Daemon[]): void {
-  if (t.passing()) return;
-  for (const d of daemons) t.comment(`--- ${d.name}\n${d.output().slice(-3000)}`);
-}
 
 t.test('v2 IPv4 multicast PASS: ours wins, SIGTERM -> keepalived takes over at once, client ARP moves', { skip, timeout: 40000 }, async (t) => {
   const { topo, daemons } = await setup(t);
@@ -39,7 +36,6 @@ t.test('v2 IPv4 multicast PASS: ours wins, SIGTERM -> keepalived takes over at o
   t.ok(Date.now() - t0 < 2500, `keepalived took over after the priority-0 advert (${Date.now() - t0} ms, Master_Down would be > 3 s)`);
   await waitFor(() => neighbour(topo.client, vip) === topo.b.mac, 3000);
   t.pass('client ARP entry moved to keepalived (gratuitous ARP)');
-  diag(t, daemons);
 });
 
 t.test('v3 IPv4 unicast: keepalived wins; SIGKILL -> ours after Master_Down_Interval; preemption back', { skip, timeout: 40000 }, async (t) => {
@@ -67,7 +63,6 @@ t.test('v3 IPv4 unicast: keepalived wins; SIGKILL -> ours after Master_Down_Inte
   daemons.push(startKeepalived(topo, topo.b, conf(200, topo.b.v4, topo.a.v4)));
   await waitFor(() => hasAddress(topo.b.ns, vip) && !hasAddress(topo.a.ns, vip), 8000);
   t.pass('keepalived (higher priority) preempts ours');
-  diag(t, daemons);
 });
 
 t.test('v3 IPv6 multicast: ours wins, keepalived follows; SIGTERM -> keepalived; NA moves the client', { skip, timeout: 40000 }, async (t) => {
@@ -85,7 +80,6 @@ t.test('v3 IPv6 multicast: ours wins, keepalived follows; SIGTERM -> keepalived;
   await waitFor(() => hasAddress(topo.b.ns, vip), 3000);
   await waitFor(() => neighbour(topo.client, vip) === topo.b.mac, 3000);
   t.pass('client neighbour entry moved to keepalived (unsolicited NA)');
-  diag(t, daemons);
 });
 
 t.test('nopreempt: ours (higher priority, nopreempt) does not take over from keepalived', { skip, timeout: 40000 }, async (t) => {
@@ -100,7 +94,6 @@ t.test('nopreempt: ours (higher priority, nopreempt) does not take over from kee
   await stopDaemon(daemons[0]!);
   await waitFor(() => hasAddress(topo.a.ns, vip), 3000);
   t.pass('ours takes over when keepalived leaves');
-  diag(t, daemons);
 });
 
 t.test('ours against ours: election, SIGKILL of the master, the other takes over', { skip, timeout: 40000 }, async (t) => {
@@ -118,5 +111,4 @@ t.test('ours against ours: election, SIGKILL of the master, the other takes over
   await waitFor(() => hasAddress(topo.b.ns, vip), 4000);
   await waitFor(() => neighbour(topo.client, vip) === topo.b.mac, 3000);
   t.pass('backup took over and announced itself');
-  diag(t, daemons);
 });

@@ -7,7 +7,7 @@ import type { Config } from '../../src/config/model';
 import { NotifyState, notifyCommands, argvOf, resolveIds, runCommand } from '../../src/daemon/vrrp/notify';
 import { diffVips, instanceVips, routeSpec, vipKey } from '../../src/daemon/vrrp/vips';
 import { TrackKind, parseTrackValue, scriptResult, trackEffect } from '../../src/daemon/vrrp/tracking';
-import { groupState, syncFaults } from '../../src/daemon/vrrp/sync';
+import { followers, groupState, mayGoMaster, syncFaults } from '../../src/daemon/vrrp/sync';
 import { ReloadAction, planReload } from '../../src/daemon/vrrp/reload-plan';
 import { InstanceRunner, RunnerEnv } from '../../src/daemon/vrrp/runner';
 import { NotifyKind, VrrpState } from '../../src/vrrp/fsm';
@@ -133,6 +133,14 @@ t.test('sync groups: one member at fault holds the others; group state when all 
   t.same(Object.fromEntries(syncFaults(groups, () => false)), { A: false, B: false, C: false, D: false });
   t.equal(groupState(['MASTER', 'MASTER']), 'MASTER');
   t.equal(groupState(['MASTER', 'BACKUP']), undefined);
+  const v = (name: string, state: string, wantMaster = false) => ({ name, state, wantMaster });
+  t.equal(mayGoMaster('A', [v('A', 'BACKUP'), v('B', 'BACKUP')]), false, 'others do not want MASTER: stay BACKUP');
+  t.equal(mayGoMaster('A', [v('A', 'BACKUP'), v('B', 'BACKUP', true)]), true, 'all others want MASTER');
+  t.equal(mayGoMaster('A', [v('A', 'BACKUP'), v('B', 'MASTER')]), true, 'group already MASTER');
+  t.equal(mayGoMaster('A', [v('A', 'BACKUP')]), true, 'alone');
+  t.same(followers('A', 'BACKUP', 'MASTER', [v('A', 'MASTER'), v('B', 'BACKUP'), v('C', 'FAULT')]), { target: 'MASTER', names: ['B'] });
+  t.same(followers('A', 'MASTER', 'BACKUP', [v('A', 'BACKUP'), v('B', 'MASTER'), v('C', 'BACKUP')]), { target: 'BACKUP', names: ['B'] });
+  t.equal(followers('A', 'FAULT', 'BACKUP', [v('A', 'BACKUP'), v('B', 'MASTER')]), undefined, 'leaving FAULT moves nobody');
 });
 
 t.test('reload plan: keep, in-place update, recreate, remove, add', async (t) => {

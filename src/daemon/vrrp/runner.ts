@@ -18,6 +18,8 @@ export interface RunnerEnv {
   /** a state notify of the FSM (MASTER, BACKUP, FAULT, STOP, MASTER_RX_LOWER_PRI, PRIORITY) */
   notify(r: InstanceRunner, kind: NotifyKind, priority: number): void;
   log(level: 'info' | 'warn', msg: string): void;
+  /** vrrp_sync_group gate: may this member leave BACKUP for MASTER now (keepalived vrrp_sync_can_goto_master)? */
+  mayBecomeMaster?(r: InstanceRunner): boolean;
 }
 
 export interface RunnerInit {
@@ -70,6 +72,7 @@ export class InstanceRunner {
         gratuitous: (repeat, reason) => env.gratuitous(this, repeat, reason),
         notify: (kind, prio) => env.notify(this, kind, prio),
         log: (level, m) => env.log(level, m),
+        mayBecomeMaster: () => env.mayBecomeMaster?.(this) ?? true,
       },
     });
     for (const w of this.settings.warnings) env.log('warn', `(${init.model.name}) ${w}`);

@@ -31,3 +31,31 @@ export function groupOf(groups: readonly Pick<VrrpSyncGroup, 'name' | 'group'>[]
   for (const g of groups) for (const n of g.group) if (!m.has(n)) m.set(n, g.name);
   return m;
 }
+
+export interface MemberView {
+  name: string;
+  state: string;
+  /** the down timer fired but the group held it in BACKUP (keepalived wantstate MASTER) */
+  wantMaster: boolean;
+}
+
+/**
+ * keepalived vrrp_sync_can_goto_master: a member may become master when its group is master already or every
+ * other member wants to be master too ("prefer backup state to avoid thrashing").
+ */
+export function mayGoMaster(self: string, members: readonly MemberView[]): boolean {
+  const others = members.filter((m) => m.name !== self);
+  if (others.every((m) => m.state === 'MASTER')) return true;
+  return others.every((m) => m.state === 'MASTER' || m.wantMaster);
+}
+
+/**
+ * Which other members follow a member's transition (keepalived vrrp_sync_master / vrrp_sync_backup): to MASTER,
+ * the BACKUP ones; from MASTER to BACKUP, the MASTER ones. Other transitions (FAULT is handled by syncFaults) move nobody.
+ */
+export function followers(self: string, from: string, to: string, members: readonly MemberView[]): { target: 'MASTER' | 'BACKUP'; names: string[] } | undefined {
+  const others = members.filter((m) => m.name !== self);
+  if (to === 'MASTER') return { target: 'MASTER', names: others.filter((m) => m.state === 'BACKUP').map((m) => m.name) };
+  if (to === 'BACKUP' && from === 'MASTER') return { target: 'BACKUP', names: others.filter((m) => m.state === 'MASTER').map((m) => m.name) };
+  return undefined;
+}

@@ -107,21 +107,41 @@ export function routeSpec(r: VirtualRoute, iface: string | undefined): { ok: tru
 
 /** Adds and removes addresses and routes for instances; adding what exists and removing what is gone are not errors. */
 export class VipManager {
+  private chain: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly rt: Rtnl) {}
 
-  async addAll(specs: readonly AddressSpec[]): Promise<Error[]> {
-    const errs: Error[] = [];
-    for (const s of specs) await addAddress(this.rt, s).catch((e: Error) => errs.push(e));
-    return errs;
+  /**
+   * Runs rtnetlink work one request at a time: the netlink package's socket mixes up the replies of
+   * concurrent dumps ("Multipart message not terminated properly", EBUSY).
+   */
+  serial<T>(fn: (rt: Rtnl) => Promise<T>): Promise<T> {
+    const p = this.chain.then(() => fn(this.rt));
+    this.chain = p.catch(() => undefined);
+    return p;
   }
 
-  async removeAll(specs: readonly AddressSpec[]): Promise<Error[]> {
-    const errs: Error[] = [];
-    for (const s of specs) await delAddress(this.rt, s).catch((e: Error) => errs.push(e));
-    return errs;
+  addAll(specs: readonly AddressSpec[]): Promise<Error[]> {
+    return this.serial(async (rt) => {
+      const errs: Error[] = [];
+      for (const s of specs) await addAddress(rt, s).catch((e: Error) => errs.push(e));
+      return errs;
+    });
   }
 
-  async route(op: 'add' | 'del', r: RouteSpec): Promise<void> {
+  removeAll(specs: readonly AddressSpec[]): Promise<Error[]> {
+    return this.serial(async (rt) => {
+      const errs: Error[] = [];
+      for (const s of specs) await delAddress(rt, s).catch((e: Error) => errs.push(e));
+      return errs;
+    });
+  }
+
+  route(op: 'add' | 'del', r: RouteSpec): Promise<void> {
+    return this.serial(() => this.routeNow(op, r));
+  }
+
+  private async routeNow(op: 'add' | 'del', r: RouteSpec): Promise<void> {
     const index = r.dev ? (await linkByName(this.rt, r.dev))?.index : undefined;
     if (r.dev && index === undefined) throw new Error(`${op} route ${routeKey(r)}: interface ${r.dev} does not exist`);
     const scope = r.scope !== undefined ? scopeNumber(r.scope) : r.via || (r.type && r.type !== 'unicast') ? 0 : 253;
