@@ -146,16 +146,7 @@ export class LvsSubsystem implements Subsystem {
 
     this.client = null;
     this.ipvsError = undefined;
-    try {
-      this.client = this.opts.openClient ? await this.opts.openClient() : await openKernelClient();
-      if (!this.client) this.ipvsError = 'no IPVS client';
-    } catch (e) {
-      const err = e as { code?: string; message?: string };
-      this.ipvsError = err.message ?? String(e);
-      if (err.code === 'ENOENT') this.log.warn('IPVS is not available in this kernel; running checkers only');
-      else this.log.error({ err: e }, `IPVS cannot be opened (${this.ipvsError}); running checkers only`);
-    }
-    if (!this.client && !this.ipvsError) this.log.warn('IPVS is not available in this kernel; running checkers only');
+    await this.openIpvs();
 
     this.config = config;
     this.plans = this.plan(config);
@@ -165,27 +156,47 @@ export class LvsSubsystem implements Subsystem {
     if (config.globalDefs.rsInitNotifies)
       for (const p of this.plans) for (const r of p.realServers) if (this.agg.isAlive(r.id) && r.rs.notifyUp) void this.runScript(r.rs.notifyUp, 0);
 
-    if (this.client) {
-      this.reconciler = new Reconciler({
-        client: this.client,
-        desired: () => this.desired(),
-        log: ctx.log,
-        clock: this.clock,
-        metrics: ctx.metrics,
-        resyncMs: this.opts.resyncMs,
-      });
-      ctx.metrics.setIpvsSource(() => this.snapshot());
-      if (config.globalDefs.lvsFlush) {
-        // global lvs_flush: keepalived flushes the whole table at start (no adoption then)
-        this.log.info('lvs_flush: flushing the IPVS table');
-        await this.client.flush().catch((e: Error) => this.log.error({ err: e }, `IPVS flush failed: ${e.message}`));
-      }
-      await this.applyTimeouts(config);
-      await this.reconciler.start();
-    }
+    if (this.client) await this.startIpvs(config);
     this.updateHaSuspend();
     this.armHaPoll();
     this.scheduler.start();
+  }
+
+  /** Opens the IPVS client; without IPVS the checkers run alone (state() still shows them). */
+  private async openIpvs(): Promise<void> {
+    const previous = this.ipvsError;
+    try {
+      this.client = this.opts.openClient ? await this.opts.openClient() : await openKernelClient();
+      this.ipvsError = this.client ? undefined : 'no IPVS client';
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      this.ipvsError = err.message ?? String(e);
+      if (this.ipvsError === previous) return; // retried on reload: say it once
+      if (err.code === 'ENOENT') this.log.warn('IPVS is not available in this kernel; running checkers only');
+      else this.log.error({ err: e }, `IPVS cannot be opened (${this.ipvsError}); running checkers only`);
+      return;
+    }
+    if (!this.client && previous !== this.ipvsError) this.log.warn('IPVS is not available in this kernel; running checkers only');
+  }
+
+  private async startIpvs(config: Config): Promise<void> {
+    const ctx = this.ctx;
+    this.reconciler = new Reconciler({
+      client: this.client!,
+      desired: () => this.desired(),
+      log: ctx.log,
+      clock: this.clock,
+      metrics: ctx.metrics,
+      resyncMs: this.opts.resyncMs,
+    });
+    ctx.metrics.setIpvsSource(() => this.snapshot());
+    if (config.globalDefs.lvsFlush) {
+      // global lvs_flush: keepalived flushes the whole table at start (no adoption then)
+      this.log.info('lvs_flush: flushing the IPVS table');
+      await this.client!.flush().catch((e: Error) => this.log.error({ err: e }, `IPVS flush failed: ${e.message}`));
+    }
+    await this.applyTimeouts(config);
+    await this.reconciler.start();
   }
 
   private plan(config: Config): VsPlan[] {
@@ -395,6 +406,15 @@ export class LvsSubsystem implements Subsystem {
     this.updateHaSuspend(true);
     if (this.haTimer === undefined) this.armHaPoll();
     this.config = next;
+    if (!this.client) {
+      // IPVS missing at start (module not loaded?): try again on every reload
+      await this.openIpvs();
+      if (this.client) {
+        this.log.info('IPVS is available now; programming the virtual servers');
+        await this.startIpvs(next);
+        return;
+      }
+    }
     await this.applyTimeouts(next, prev);
     if (this.reconciler) await this.reconciler.run('reload');
   }

@@ -395,3 +395,16 @@ t.test('rs_init_notifies runs notify_up for real servers alive at start', async 
   t.same(h.scripts, ['/bin/up1', '/bin/up2']);
   await h.sub.stop(h.ctx);
 });
+
+t.test('IPVS missing at start is retried on reload (said once)', async (t) => {
+  const c = conf(TWO_RS());
+  const opts = { noIpvs: true };
+  const h = await harness(c, opts);
+  await h.sub.reload(c, c, h.ctx);
+  t.equal(h.logs.filter((l) => l.msg === 'IPVS is not available in this kernel; running checkers only').length, 1);
+  opts.noIpvs = false;
+  await h.sub.reload(c, c, h.ctx);
+  t.ok(h.logs.some((l) => l.msg === 'IPVS is available now; programming the virtual servers'));
+  t.same(await h.table(), { 'TCP 10.0.0.1:80': { '10.0.1.1:80': 2, '10.0.1.2:80': 3 } });
+  await h.sub.stop(h.ctx);
+});
