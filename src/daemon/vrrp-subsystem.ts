@@ -18,6 +18,7 @@ import { NotifyCommand, NotifyState, notifyCommands, runCommand } from './vrrp/n
 import { FileTracker, ScriptTracker, TrackKind, TrackStatus } from './vrrp/tracking';
 import { MemberView, followers, groupOf, groupState, mayGoMaster, syncFaults, syncSource } from './vrrp/sync';
 import { ReloadAction, planReload, stable } from './vrrp/reload-plan';
+import { NotifyFifo, fifoLine } from './vrrp/fifo';
 
 const NOTIFY_STATES: Partial<Record<NotifyKind, NotifyState>> = {
   [NotifyKind.Master]: NotifyState.Master,
@@ -55,6 +56,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
   private metricsTimer: NodeJS.Timeout | undefined;
   private readonly reported = new Map<string, { sent: number; rcvd: number; rejected: number }>();
   private readonly running = new Set<Promise<unknown>>();
+  private fifos: NotifyFifo[] = [];
 
   async start(config: Config, ctx: SubsystemContext): Promise<void> {
     this.ctx = ctx;
@@ -74,6 +76,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     );
     this.scriptDefaults = await this.defaultScriptUser(config);
     this.groups = config.vrrpSyncGroups;
+    await this.openFifos(config);
     this.syncTrackers(config);
     for (const m of config.vrrpInstances) await this.startInstance(m);
     this.applySync();
@@ -87,6 +90,25 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     if (g.scriptUser) return { user: g.scriptUser, ...(g.scriptGroup ? { group: g.scriptGroup } : {}) };
     const pw = await readFile('/etc/passwd', 'utf8').catch(() => '');
     return pw.split('\n').some((l) => l.startsWith('keepalived_script:')) ? { user: 'keepalived_script' } : {};
+  }
+
+  /** notify_fifo and vrrp_notify_fifo (keepalived writes every VRRP state line to both). */
+  private async openFifos(c: Config): Promise<void> {
+    for (const f of [c.globalDefs.notifyFifo, c.globalDefs.vrrpNotifyFifo]) {
+      if (!f) continue;
+      const fifo = new NotifyFifo(f, (msg, err) => this.ctx.log.warn({ err }, msg), this.scriptDefaults);
+      try {
+        await fifo.open();
+        this.fifos.push(fifo);
+      } catch (e) {
+        this.ctx.log.warn({ err: e, fifo: f.name }, 'unable to open notify fifo');
+      }
+    }
+  }
+
+  private fifoWrite(type: 'INSTANCE' | 'GROUP', name: string, state: string, priority: number): void {
+    const line = fifoLine(type, name, state, priority);
+    for (const f of this.fifos) f.write(line);
   }
 
   // ---- instances -------------------------------------------------------------------------
@@ -258,6 +280,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
       r.lastState = kind === NotifyKind.Stop ? 'STOP' : kind;
       this.ctx.metrics.vrrpTransition(r.name, from, r.lastState);
       this.ctx.log.info({ instance: r.name, from, to: r.lastState }, `(${r.name}) Entering ${r.lastState} STATE`);
+      this.fifoWrite('INSTANCE', r.name, st, priority);
       this.runAll(notifyCommands(r.model, 'INSTANCE', r.name, st, priority, this.scriptDefaults), r.name);
       this.groupNotify(r.name);
       if (kind === NotifyKind.Fault || kind === NotifyKind.Backup || kind === NotifyKind.Master) {
@@ -266,8 +289,13 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
           this.follow(r, from, r.lastState);
         });
       }
-    } else if (kind === NotifyKind.MasterRxLowerPri && r.model.notifyMasterRxLowerPri) {
-      this.runAll(notifyCommands({ notifyMaster: r.model.notifyMasterRxLowerPri }, 'INSTANCE', r.name, NotifyState.Master, priority, this.scriptDefaults).slice(0, 1), r.name);
+    } else if (kind === NotifyKind.PriorityChange) {
+      // vrrp_notify.c: MASTER_PRIORITY / BACKUP_PRIORITY (notify_priority_changes)
+      const s = r.inst.state.state;
+      if (s === VrrpState.Master || s === VrrpState.Backup) this.fifoWrite('INSTANCE', r.name, `${s}_PRIORITY`, priority);
+    } else if (kind === NotifyKind.MasterRxLowerPri) {
+      this.fifoWrite('INSTANCE', r.name, 'MASTER_RX_LOWER_PRI', priority);
+      if (r.model.notifyMasterRxLowerPri) this.runAll(notifyCommands({ notifyMaster: r.model.notifyMasterRxLowerPri }, 'INSTANCE', r.name, NotifyState.Master, priority, this.scriptDefaults).slice(0, 1), r.name);
     }
   }
 
@@ -306,6 +334,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
       this.groupStates.set(g.name, s);
       const ns = s as NotifyState;
       if (!Object.values(NotifyState).includes(ns)) continue;
+      this.fifoWrite('GROUP', g.name, ns, 0);
       this.runAll(notifyCommands(g, 'GROUP', g.name, ns, 0, this.scriptDefaults), g.name);
     }
   }
@@ -371,6 +400,8 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     // notify_stop scripts: keepalived waits up to 1 s for them
     await Promise.race([Promise.allSettled([...this.running]), new Promise((res) => setTimeout(res, 1000).unref())]);
     this.pushMetrics();
+    for (const f of this.fifos) await f.close();
+    this.fifos = [];
     this.sender?.close();
     this.monitor?.stop();
     this.rt?.close();

@@ -253,3 +253,33 @@ t.test('runner: -V keeps the VIPs on stop; sync fault and tracking faults stack'
   await r.stop(true);
   t.notOk(calls.some((c) => c.startsWith('remove')), 'VIPs stay with -V');
 });
+
+t.test('notify fifo: keepalived line format; created, script started with its name, lines delivered, removed on close', async (t) => {
+  const { NotifyFifo, fifoLine } = await import('../../src/daemon/vrrp/fifo');
+  const { mkdtempSync, readFileSync, existsSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  t.equal(fifoLine('INSTANCE', 'VI_1', 'MASTER', 100), 'INSTANCE "VI_1" MASTER 100\n');
+  t.equal(fifoLine('GROUP', 'G', 'BACKUP', 0), 'GROUP "G" BACKUP 0\n');
+  const dir = mkdtempSync(path.join(tmpdir(), 'lvsk-fifo-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const name = path.join(dir, 'vrrp.fifo');
+  const out = path.join(dir, 'out');
+  const loc = { file: 'x', line: 1, col: 1 };
+  const f = new NotifyFifo({ loc, name, script: { loc, command: '', args: ['/bin/sh', '-c', `cat "$1" >> ${out}`, 'sh'] } }, () => undefined);
+  await f.open();
+  t.ok(existsSync(name), 'FIFO created');
+  f.write(fifoLine('INSTANCE', 'VI_1', 'MASTER', 100));
+  f.write(fifoLine('GROUP', 'G', 'MASTER', 0));
+  for (let i = 0; i < 50 && !readFileSafe(out).includes('GROUP'); i++) await new Promise((r) => setTimeout(r, 50));
+  t.equal(readFileSafe(out), 'INSTANCE "VI_1" MASTER 100\nGROUP "G" MASTER 0\n');
+  await f.close();
+  t.notOk(existsSync(name), 'FIFO we created is removed');
+  function readFileSafe(p: string): string {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+});
