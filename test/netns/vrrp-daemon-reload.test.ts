@@ -30,7 +30,10 @@ t.test('SIGHUP: unchanged instance keeps its VIP and state; VIP added in place; 
   const vip3 = `10.77.${net}.102`;
   const log = path.join(topo.dir, 'notify.log');
   const notify = `  notify "/bin/sh -c 'echo \\"$*\\" >> ${log}' sh"`;
-  const one = (prio: number, vips: string[]): string => vrrpConf({ vrid: 56, priority: prio, version: 3, advertInt: 0.5, vips, extra: notify });
+  const fifo = path.join(topo.dir, 'vrrp.fifo');
+  const fifoOut = path.join(topo.dir, 'fifo.out');
+  const fifoConf = `  vrrp_notify_fifo ${fifo}\n  vrrp_notify_fifo_script "/bin/sh -c 'cat \\"$1\\" >> ${fifoOut}' sh"`;
+  const one = (prio: number, vips: string[]): string => vrrpConf({ vrid: 56, priority: prio, version: 3, advertInt: 0.5, vips, extra: notify }, fifoConf);
   const second = `vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 57\n  priority 150\n  version 3\n  advert_int 0.5\n  virtual_ipaddress {\n    ${vip3}/24\n  }\n}\n`;
   daemons.push(startKeepalived(topo, topo.b, vrrpConf({ vrid: 56, priority: 100, version: 3, advertInt: 0.5, vips: [`${vip1}/24`, `${vip2}/24`] })));
   const ours = startOurs(topo, topo.a, one(150, [`${vip1}/24`]));
@@ -38,6 +41,8 @@ t.test('SIGHUP: unchanged instance keeps its VIP and state; VIP added in place; 
   await waitFor(() => hasAddress(topo.a.ns, vip1), 8000);
   await waitFor(() => readFileSync(log, 'utf8').includes('INSTANCE VI_1 MASTER 150'), 3000).catch(() => undefined);
   t.match(readFileSync(log, 'utf8'), /INSTANCE VI_1 BACKUP 150\nINSTANCE VI_1 MASTER 150\n/, 'notify script: keepalived arguments, no shell');
+  await waitFor(() => readFileSync(fifoOut, 'utf8').includes('INSTANCE "VI_1" MASTER 150'), 3000).catch(() => undefined);
+  t.match(readFileSync(fifoOut, 'utf8'), 'INSTANCE "VI_1" BACKUP 150\nINSTANCE "VI_1" MASTER 150\n', 'vrrp_notify_fifo lines');
   const confFile = ours.child.spawnargs[ours.child.spawnargs.indexOf('-f') + 1]!;
 
   // reload 1: VIP added to VI_1 (in place), VI_2 added
