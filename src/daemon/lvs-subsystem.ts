@@ -524,7 +524,7 @@ export class LvsSubsystem implements Subsystem {
                   kind: this.checkers.get(id)?.kind,
                   up: st?.up ?? false,
                   hasRun: st?.hasRun ?? false,
-                  nextRunAt: st?.nextRunAt,
+                  nextRunInMs: st?.nextRunAt !== undefined ? Math.max(0, Math.round(st.nextRunAt - this.clock.now())) : undefined,
                   last: lr ? { ok: lr.ok, message: lr.message, latencyMs: Math.round(lr.latencyMs * 1000) / 1000 } : undefined,
                 };
               }),
