@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Config, VrrpInstance as VrrpInstanceModel, VrrpSyncGroup } from '../config/model';
 import { AddressFamily, canonicalAddress } from '../vrrp/addr';
 import { GarpReason, NotifyKind, VrrpState } from '../vrrp/fsm';
+import { PRIORITY_OWNER } from '../vrrp/constants';
 import { GratuitousSender, InstanceAnnouncement, LinkAnnouncer } from '../vrrp/ndisc';
 import { Rtnl } from '../rtnl/socket';
 import { LinkInfo, listLinks } from '../rtnl/links';
@@ -54,7 +55,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
   private readonly groupStates = new Map<string, string>();
   private scriptDefaults: { user?: string; group?: string } = {};
   private metricsTimer: NodeJS.Timeout | undefined;
-  private readonly reported = new Map<string, { sent: number; rcvd: number; rejected: number }>();
+  private readonly reported = new Map<string, { sent: number; rcvd: number; rejected: Record<string, number> }>();
   private readonly running = new Set<Promise<unknown>>();
   private fifos: NotifyFifo[] = [];
 
@@ -140,6 +141,12 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
       const r = new InstanceRunner({ model: m, primaryAddress: source, transport, env: this, ...(group ? { multicastGroup: group } : {}) });
       this.runners.set(m.name, r);
       r.tracked = this.trackedFor(m);
+      // keepalived vrrp_init_state -> vrrp_restore_interface: addresses left by an earlier run (crash, -V) go
+      // before the election, so that a BACKUP does not keep them; an owner's own address stays
+      if (m.priority !== PRIORITY_OWNER) {
+        const stale = r.vips.filter((v) => v.address !== source);
+        for (const e of await this.vipMgr!.removeAll(stale)) log.warn({ err: e, instance: m.name }, 'removing stale virtual address failed');
+      }
       r.start();
       log.info({ instance: m.name, interface: link.name, source, group: group ?? 'unicast', transport: transport.kind }, 'VRRP instance started');
     } catch (e) {
@@ -241,7 +248,6 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     const before = this.links.get(info.name);
     if (removed) this.links.delete(info.name);
     else this.links.set(info.name, { ...before, ...info, mac: info.mac ?? before?.mac });
-    if (removed) this.sender?.cancel(info.name);
     this.refreshTracking();
   }
 
@@ -411,10 +417,14 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     const m = this.ctx.metrics;
     for (const r of this.runners.values()) {
       const c = r.inst.counters;
-      const last = this.reported.get(r.name) ?? { sent: 0, rcvd: 0, rejected: 0 };
-      const now = { sent: c.advertSent, rcvd: c.advertRcvd, rejected: c.totalRejected() };
+      const last = this.reported.get(r.name) ?? { sent: 0, rcvd: 0, rejected: {} };
+      const now = { sent: c.advertSent, rcvd: c.advertRcvd, rejected: { ...c.rejected } as Record<string, number> };
       if (now.sent > last.sent) m.vrrpAdvertsSent.inc({ instance: r.name }, now.sent - last.sent);
       if (now.rcvd > last.rcvd) m.vrrpAdvertsReceived.inc({ instance: r.name }, now.rcvd - last.rcvd);
+      for (const [reason, n] of Object.entries(now.rejected)) {
+        const d = n - (last.rejected[reason] ?? 0);
+        if (d > 0) m.vrrpAdvertsRejected.inc({ instance: r.name, reason }, d);
+      }
       this.reported.set(r.name, now);
     }
   }

@@ -87,10 +87,11 @@ t.test('nopreempt: ours (higher priority, nopreempt) does not take over from kee
   const vip = `10.77.${subnet - 1}.100`;
   daemons.push(startKeepalived(topo, topo.b, vrrpConf({ vrid: 54, priority: 100, version: 3, advertInt: 0.5, vips: [`${vip}/24`] })));
   await waitFor(() => hasAddress(topo.b.ns, vip), 8000);
+  topo.a.ns.exec('ip', ['addr', 'add', `${vip}/24`, 'dev', 'eth0']); // left over by an earlier run
   daemons.push(startOurs(topo, topo.a, vrrpConf({ vrid: 54, priority: 200, version: 3, advertInt: 0.5, nopreempt: true, vips: [`${vip}/24`] })));
   await sleep(4000);
   t.ok(hasAddress(topo.b.ns, vip), 'keepalived keeps the VIP');
-  t.notOk(hasAddress(topo.a.ns, vip), 'ours stays backup');
+  t.notOk(hasAddress(topo.a.ns, vip), 'ours stays backup (and removed the stale VIP at startup)');
   await stopDaemon(daemons[0]!);
   await waitFor(() => hasAddress(topo.a.ns, vip), 3000);
   t.pass('ours takes over when keepalived leaves');
