@@ -113,3 +113,22 @@ t.test('ours against ours: election, SIGKILL of the master, the other takes over
   await waitFor(() => neighbour(topo.client, vip) === topo.b.mac, 3000);
   t.pass('backup took over and announced itself');
 });
+
+t.test('v3 IPv6 unicast: keepalived wins, ours follows; keepalived SIGTERM -> ours at once', { skip, timeout: 40000 }, async (t) => {
+  const { topo, daemons } = await setup(t);
+  const vip = `fd77:${subnet - 1}::100`;
+  const conf = (prio: number, me: string, peer: string): string =>
+    vrrpConf({ vrid: 59, priority: prio, version: 3, advertInt: 0.5, unicastSrc: me, unicastPeers: [peer], vips: [`${vip}/64`] });
+  daemons.push(startOurs(topo, topo.a, conf(100, topo.a.v6, topo.b.v6)));
+  daemons.push(startKeepalived(topo, topo.b, conf(200, topo.b.v6, topo.a.v6)));
+  await waitFor(() => hasAddress(topo.b.ns, vip), 8000);
+  await sleep(1500);
+  t.notOk(hasAddress(topo.a.ns, vip), 'ours stays backup (adverts accepted: hop limit 255 seen through recvmsg)');
+  t.match(daemons[0]!.output(), /Entering BACKUP STATE/);
+  t.notMatch(daemons[0]!.output(), /discarding packet/, 'no advert rejected');
+  const t0 = Date.now();
+  await stopDaemon(daemons[1]!);
+  await waitFor(() => hasAddress(topo.a.ns, vip), 3000);
+  t.ok(Date.now() - t0 < 2500, `ours took over (${Date.now() - t0} ms)`);
+  t.match(daemons[0]!.output(), /Backup received priority 0 advertisement/, "after keepalived's priority-0 advert");
+});
