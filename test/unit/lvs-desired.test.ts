@@ -173,3 +173,42 @@ t.test('executeOps: EEXIST add becomes an edit, deleting what is gone is done', 
   t.equal(s.config.scheduler, 'wlc');
   t.equal(s.destinations[0].config.weight, 9);
 });
+
+t.test('checkTargets: DNS, SMTP, PING, SSL_GET and dropped checkers', async (t) => {
+  const c = conf(`
+SSL {
+  certificate /etc/ssl/client.pem
+}
+virtual_server 10.0.0.1 53 {
+  protocol UDP
+  real_server 10.0.1.1 53 {
+    DNS_CHECK {
+      type A
+      name example.org
+    }
+    PING_CHECK {
+    }
+    SSL_GET {
+      url {
+        path /
+      }
+      connect_port 443
+    }
+    SMTP_CHECK {
+      connect_port 25
+      helo_name mx.example
+    }
+  }
+}
+`);
+  const [p] = planVirtualServers(c);
+  const r = p.realServers[0];
+  const ts = checkTargets(c, p.vs, r.rs, r.id, p.id, 53);
+  const byKind = Object.fromEntries(ts.map((x) => [x.kind, x.target as any]));
+  t.same(byKind.DNS_CHECK.dns, { type: 'A', name: 'example.org' });
+  t.equal(byKind.DNS_CHECK.protocol, 'udp');
+  t.equal(byKind.PING_CHECK.conn.connectPort, 0);
+  t.equal(byKind.SSL_GET.conn.connectPort, 443);
+  t.equal(byKind.SSL_GET.http.tls.certificate, '/etc/ssl/client.pem');
+  t.equal(byKind.SMTP_CHECK.smtp.heloName, 'mx.example');
+});

@@ -408,3 +408,23 @@ t.test('IPVS missing at start is retried on reload (said once)', async (t) => {
   t.same(await h.table(), { 'TCP 10.0.0.1:80': { '10.0.1.1:80': 2, '10.0.1.2:80': 3 } });
   await h.sub.stop(h.ctx);
 });
+
+t.test('a failed dump is logged and the next resync recovers', async (t) => {
+  const h = await harness(conf(TWO_RS()));
+  await h.client.flush();
+  const orig = h.client.listAll.bind(h.client);
+  let fail = true;
+  h.client.listAll = async () => {
+    if (fail) {
+      fail = false;
+      throw new Error('netlink socket closed');
+    }
+    return orig();
+  };
+  await h.tick(10_000);
+  t.ok(h.logs.some((l) => l.level === 50 && /IPVS reconcile \(resync\) failed: netlink socket closed/.test(l.msg)));
+  t.match((h.sub.state() as any).ipvs.lastPass, { reason: 'resync', error: 'netlink socket closed' });
+  await h.tick(10_000);
+  t.same(await h.table(), { 'TCP 10.0.0.1:80': { '10.0.1.1:80': 2, '10.0.1.2:80': 3 } });
+  await h.sub.stop(h.ctx);
+});
