@@ -132,6 +132,13 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
       const link = this.links.get(m.interface);
       if (!link) throw new VrrpSubsystemError('ENODEV', m.name, `interface ${m.interface} does not exist`);
       const source = await this.primaryAddress(m, link);
+      const unsupported = [
+        m.useVmac && 'use_vmac (adverts and addresses stay on the parent interface)',
+        m.useIpvlan && 'use_ipvlan',
+        m.virtualRules.length && 'virtual_rules',
+        m.trackSrcIp && 'track_src_ip',
+      ].filter(Boolean);
+      if (unsupported.length) log.warn({ instance: m.name }, `(${m.name}) not supported, ignored: ${unsupported.join(', ')}`);
       const g = this.config.globalDefs;
       const group = InstanceRunner.groupFor(m, g.vrrpMcastGroup4, g.vrrpMcastGroup6);
       const transport = openTransport(
@@ -365,7 +372,6 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     this.config = next;
     this.groups = next.vrrpSyncGroups;
     this.syncTrackers(next);
-    const keep = ctx.args.dontReleaseVrrp;
     for (const step of planReload(prev.vrrpInstances, next.vrrpInstances)) {
       const m = next.vrrpInstances.find((i) => i.name === step.name);
       const r = this.runners.get(step.name);
@@ -386,7 +392,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
           ctx.log.info({ instance: step.name, changed: step.changed }, 'VRRP instance recreated');
           break;
         case ReloadAction.Remove:
-          if (r) await this.stopInstance(r, keep);
+          if (r) await this.stopInstance(r, false);
           ctx.log.info({ instance: step.name }, 'VRRP instance removed');
           break;
         case ReloadAction.Add:
