@@ -3,6 +3,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import http from 'node:http';
 import { Netns } from './netns';
 
 export const REPO = path.join(__dirname, '../..');
@@ -114,11 +115,23 @@ function start(ns: Netns, name: string, argv: string[]): Daemon {
 }
 
 /** Our daemon, VRRP only: `node dist/src/cli/lvskeeper.js -n -l -P -f conf -p pid --status-listen=off`. */
-export function startOurs(topo: Topology, r: Router, conf: string): Daemon {
+export function startOurs(topo: Topology, r: Router, conf: string, statusSocket?: string): Daemon {
   const id = ++seq;
   const f = path.join(topo.dir, `ours${id}.conf`);
   writeFileSync(f, conf);
-  return start(r.ns, `ours${id}`, [process.execPath, CLI, '-n', '-l', '-P', '-f', f, '-p', path.join(topo.dir, `ours${id}.pid`), '--status-listen=off']);
+  return start(r.ns, `ours${id}`, [process.execPath, CLI, '-n', '-l', '-P', '-f', f, '-p', path.join(topo.dir, `ours${id}.pid`), `--status-listen=${statusSocket ?? 'off'}`]);
+}
+
+/** GET on the daemon's status endpoint over its unix socket (reachable from any namespace). */
+export function getStatus(socketPath: string, url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ socketPath, path: url }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+  });
 }
 
 /** keepalived 2.2.7, VRRP only, with temporary pid files. */

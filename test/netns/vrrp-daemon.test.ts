@@ -1,6 +1,7 @@
 // Our daemon's VRRP (lvskeeper -P) against keepalived 2.2.7 and against itself, in namespaces on a bridge with a client: election, preemption, nopreempt, shutdown, master death, GARP/NA.
 import t, { Test } from 'tap';
-import { Daemon, killHard, Topology, canRun, hasAddress, neighbour, ping, sleep, startKeepalived, startOurs, stopDaemon, topology, vrrpConf, waitFor } from '../helpers/vrrp-daemon';
+import path from 'node:path';
+import { Daemon, getStatus, killHard, Topology, canRun, hasAddress, neighbour, ping, sleep, startKeepalived, startOurs, stopDaemon, topology, vrrpConf, waitFor } from '../helpers/vrrp-daemon';
 
 const skip = canRun();
 let subnet = 10 + (process.pid % 200);
@@ -23,10 +24,20 @@ t.test('v2 IPv4 multicast PASS: ours wins, SIGTERM -> keepalived takes over at o
   const vip = `10.77.${subnet - 1}.100`;
   const conf = (prio: number): string => vrrpConf({ vrid: 51, priority: prio, authPass: 'secret', vips: [`${vip}/24`] });
   daemons.push(startKeepalived(topo, topo.b, conf(100)));
-  daemons.push(startOurs(topo, topo.a, conf(150)));
+  const sock = path.join(topo.dir, 'status.sock');
+  daemons.push(startOurs(topo, topo.a, conf(150), sock));
   await waitFor(() => hasAddress(topo.a.ns, vip), 8000);
   await sleep(1500);
   t.notOk(hasAddress(topo.b.ns, vip), 'keepalived (lower priority) has no VIP');
+  const stateText = await getStatus(sock, '/state');
+  const st = JSON.parse(stateText) as { subsystems: { vrrp: { instances: Array<Record<string, unknown> & { counters: Record<string, number> }> } } };
+  const vi = st.subsystems.vrrp.instances[0]!;
+  t.match(vi, { name: 'VI_1', state: 'MASTER', priority: 150, effectivePriority: 150, masterAddress: topo.a.v4, vips: [`${vip}/24@eth0`], vipsInstalled: true, version: 2, vrid: 51 }, 'status /state');
+  t.ok(vi.counters.advert_sent > 0 && vi.counters.become_master === 1, 'counters');
+  t.notMatch(stateText, /secret/, 'no auth_pass in the state');
+  const metrics = await getStatus(sock, '/metrics');
+  t.match(metrics, /lvskeeper_vrrp_state\{instance="VI_1"\} 2/, 'metrics: state gauge MASTER');
+  t.match(metrics, /lvskeeper_vrrp_transitions_total\{instance="VI_1",from="BACKUP",to="MASTER"\} 1/);
   t.ok(ping(topo.client, vip), 'client reaches the VIP');
   t.equal(neighbour(topo.client, vip), topo.a.mac, 'client ARP entry: our MAC');
   const t0 = Date.now();
