@@ -50,6 +50,11 @@ done
 [[ $smp =~ ^[0-9]+$ ]] || { echo "run-in-vm: --smp is '$smp'; should be a CPU count" >&2; exit 2; }
 for e in "${envs[@]}"; do [[ $e =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || { echo "run-in-vm: --env '$e' should be NAME=VALUE" >&2; exit 2; }; done
 cwd=$(cd "$cwd" 2>/dev/null && pwd) || { echo "run-in-vm: --cwd directory does not exist" >&2; exit 2; }
+# /tmp, /run and /dev/shm are the guest's own tmpfs: a repository or working directory there (CI may clone
+# under /tmp) would be hidden, so it is shared into the guest at the same path.
+for d in "$repo" "$cwd"; do
+  case "$d" in /tmp/*|/run/*|/dev/shm/*) shares+=("$d") ;; esac
+done
 
 # --- prerequisites -------------------------------------------------------------------------------
 install_hint="install with: bash $repo/scripts/apt-deps.sh qemu-system-x86 linux-image-amd64 busybox-static ipvsadm kmod"
