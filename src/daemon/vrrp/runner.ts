@@ -116,7 +116,8 @@ export class InstanceRunner {
   private async releaseVips(): Promise<void> {
     if (this.stopping && this.keepVipsOnStop) return;
     this.vipsInstalled = false;
-    await this.init.env.removeVips(this, this.vips, this.routes);
+    // an address owner's VIP can be the interface's own (primary) address: never take that away
+    await this.init.env.removeVips(this, this.vips.filter((v) => v.address !== this.init.primaryAddress), this.routes);
   }
 
   /** Applies tracking statuses: FAULT sources on/off and the effective priority. */
