@@ -14,7 +14,7 @@ import type { AddressSpec } from '../rtnl/addresses';
 import type { Subsystem, SubsystemContext } from './subsystem';
 import { InstanceRunner, RunnerEnv } from './vrrp/runner';
 import { openTransport } from './vrrp/transport';
-import { RouteSpec, VipManager, routeKey, vipKey } from './vrrp/vips';
+import { RouteSpec, VipManager, diffBy, diffVips, routeKey, routeSpec, vipKey, vipSpec } from './vrrp/vips';
 import { NotifyCommand, NotifyState, notifyCommands, runCommand } from './vrrp/notify';
 import { FileTracker, ScriptTracker, TrackKind, TrackStatus } from './vrrp/tracking';
 import { MemberView, followers, groupOf, groupState, mayGoMaster, syncFaults, syncSource } from './vrrp/sync';
@@ -78,6 +78,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     this.scriptDefaults = await this.defaultScriptUser(config);
     this.groups = config.vrrpSyncGroups;
     await this.openFifos(config);
+    await this.applyStatic(undefined, config);
     this.syncTrackers(config);
     for (const m of config.vrrpInstances) await this.startInstance(m);
     this.applySync();
@@ -91,6 +92,30 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     if (g.scriptUser) return { user: g.scriptUser, ...(g.scriptGroup ? { group: g.scriptGroup } : {}) };
     const pw = await readFile('/etc/passwd', 'utf8').catch(() => '');
     return pw.split('\n').some((l) => l.startsWith('keepalived_script:')) ? { user: 'keepalived_script' } : {};
+  }
+
+  /** static_ipaddress / static_routes as keepalived's VRRP process keeps them (vrrp_daemon.c start_vrrp, clear_diff_static_*). */
+  private staticOf(c: Config | undefined): { addrs: AddressSpec[]; routes: RouteSpec[] } {
+    if (!c) return { addrs: [], routes: [] };
+    const addrs = c.staticIpaddress.map((v) => vipSpec(v, undefined)).filter((x): x is AddressSpec => !!x);
+    const routes: RouteSpec[] = [];
+    for (const r of c.staticRoutes) {
+      const sp = routeSpec(r, undefined);
+      if (sp.ok) routes.push(sp.spec);
+      else this.ctx.log.warn({ route: r.dest }, `static route ignored: ${sp.detail}`);
+    }
+    return { addrs, routes };
+  }
+
+  private async applyStatic(prev: Config | undefined, next: Config | undefined): Promise<void> {
+    const a = this.staticOf(prev);
+    const b = this.staticOf(next);
+    const dv = diffVips(a.addrs, b.addrs);
+    const dr = diffBy(a.routes, b.routes, routeKey);
+    for (const r of dr.remove) await this.vipMgr!.route('del', r).catch(() => undefined);
+    for (const e of await this.vipMgr!.removeAll(dv.remove)) this.ctx.log.warn({ err: e }, 'removing static address failed');
+    for (const e of await this.vipMgr!.addAll(prev ? dv.add : b.addrs)) this.ctx.log.warn({ err: e }, 'adding static address failed');
+    for (const r of prev ? dr.add : b.routes) await this.vipMgr!.route('add', r).catch((e: Error) => this.ctx.log.warn({ err: e, route: routeKey(r) }, 'adding static route failed'));
   }
 
   /** notify_fifo and vrrp_notify_fifo (keepalived writes every VRRP state line to both). */
@@ -371,6 +396,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     this.ctx = ctx;
     this.config = next;
     this.groups = next.vrrpSyncGroups;
+    await this.applyStatic(prev, next);
     this.syncTrackers(next);
     for (const step of planReload(prev.vrrpInstances, next.vrrpInstances)) {
       const m = next.vrrpInstances.find((i) => i.name === step.name);
@@ -412,6 +438,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     // notify_stop scripts: keepalived waits up to 1 s for them
     await Promise.race([Promise.allSettled([...this.running]), new Promise((res) => setTimeout(res, 1000).unref())]);
     this.pushMetrics();
+    if (!ctx.args.dontReleaseVrrp) await this.applyStatic(this.config, undefined);
     for (const f of this.fifos) await f.close();
     this.fifos = [];
     this.sender?.close();

@@ -33,7 +33,8 @@ t.test('SIGHUP: unchanged instance keeps its VIP and state; VIP added in place; 
   const fifo = path.join(topo.dir, 'vrrp.fifo');
   const fifoOut = path.join(topo.dir, 'fifo.out');
   const fifoConf = `  vrrp_notify_fifo ${fifo}\n  vrrp_notify_fifo_script "/bin/sh -c 'cat \\"$1\\" >> ${fifoOut}' sh"`;
-  const one = (prio: number, vips: string[]): string => vrrpConf({ vrid: 56, priority: prio, version: 3, advertInt: 0.5, vips, extra: notify }, fifoConf);
+  const stat = (n: number): string => `static_ipaddress {\n  10.77.${net}.${n}/24 dev eth0\n}\n`;
+  const one = (prio: number, vips: string[], st = 50): string => vrrpConf({ vrid: 56, priority: prio, version: 3, advertInt: 0.5, vips, extra: notify }, fifoConf, stat(st));
   const second = `vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 57\n  priority 150\n  version 3\n  advert_int 0.5\n  virtual_ipaddress {\n    ${vip3}/24\n  }\n}\n`;
   daemons.push(startKeepalived(topo, topo.b, vrrpConf({ vrid: 56, priority: 100, version: 3, advertInt: 0.5, vips: [`${vip1}/24`, `${vip2}/24`] })));
   const ours = startOurs(topo, topo.a, one(150, [`${vip1}/24`]));
@@ -43,6 +44,7 @@ t.test('SIGHUP: unchanged instance keeps its VIP and state; VIP added in place; 
   t.match(readFileSync(log, 'utf8'), /INSTANCE VI_1 BACKUP 150\nINSTANCE VI_1 MASTER 150\n/, 'notify script: keepalived arguments, no shell');
   await waitFor(() => readFileSync(fifoOut, 'utf8').includes('INSTANCE "VI_1" MASTER 150'), 3000).catch(() => undefined);
   t.match(readFileSync(fifoOut, 'utf8'), 'INSTANCE "VI_1" BACKUP 150\nINSTANCE "VI_1" MASTER 150\n', 'vrrp_notify_fifo lines');
+  t.ok(hasAddress(topo.a.ns, `10.77.${net}.50`), 'static_ipaddress installed');
   const confFile = ours.child.spawnargs[ours.child.spawnargs.indexOf('-f') + 1]!;
 
   // reload 1: VIP added to VI_1 (in place), VI_2 added
@@ -50,16 +52,17 @@ t.test('SIGHUP: unchanged instance keeps its VIP and state; VIP added in place; 
   const watch = setInterval(() => {
     if (!hasAddress(topo.a.ns, vip1)) flapped = true;
   }, 50);
-  writeFileSync(confFile, one(150, [`${vip1}/24`, `${vip2}/24`]) + second);
+  writeFileSync(confFile, one(150, [`${vip1}/24`, `${vip2}/24`], 51) + second);
   ours.kill('SIGHUP');
   await waitFor(() => hasAddress(topo.a.ns, vip2) && hasAddress(topo.a.ns, vip3), 6000);
+  t.ok(hasAddress(topo.a.ns, `10.77.${net}.51`) && !hasAddress(topo.a.ns, `10.77.${net}.50`), 'static_ipaddress changed by the reload');
   await sleep(1000);
   t.notOk(flapped, 'the VIP of the running instance never disappeared');
   t.equal(count(ours.output(), /\(VI_1\) Entering MASTER STATE \(/g), 1, 'VI_1 did not change state');
   t.notOk(hasAddress(topo.b.ns, vip1), 'keepalived stayed backup');
 
   // reload 2: VI_2 removed
-  writeFileSync(confFile, one(150, [`${vip1}/24`, `${vip2}/24`]));
+  writeFileSync(confFile, one(150, [`${vip1}/24`, `${vip2}/24`], 51));
   ours.kill('SIGHUP');
   await waitFor(() => !hasAddress(topo.a.ns, vip3), 6000);
   t.ok(hasAddress(topo.a.ns, vip1) && hasAddress(topo.a.ns, vip2), 'VI_1 untouched');
@@ -67,12 +70,15 @@ t.test('SIGHUP: unchanged instance keeps its VIP and state; VIP added in place; 
   t.notOk(flapped, 'still no flap');
 
   // reload 3: priority lowered below keepalived's: keepalived preempts
-  writeFileSync(confFile, one(50, [`${vip1}/24`, `${vip2}/24`]));
+  writeFileSync(confFile, one(50, [`${vip1}/24`, `${vip2}/24`], 51));
   ours.kill('SIGHUP');
   await waitFor(() => hasAddress(topo.b.ns, vip1) && !hasAddress(topo.a.ns, vip1), 6000);
   t.pass('priority updated in place; keepalived took over');
   await waitFor(() => readFileSync(log, 'utf8').includes('INSTANCE VI_1 BACKUP 50'), 3000);
   t.pass('notify BACKUP with the new priority');
+  ours.kill('SIGTERM');
+  await ours.exited;
+  t.notOk(hasAddress(topo.a.ns, `10.77.${net}.51`), 'static_ipaddress removed at shutdown');
 });
 
 t.test('tracking: track_file weight, vrrp_script weight, track_interface fault move mastership to keepalived and back', { skip, timeout: 60000 }, async (t) => {
