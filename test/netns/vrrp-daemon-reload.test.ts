@@ -34,7 +34,10 @@ t.test('SIGHUP: unchanged instance keeps its VIP and state; VIP added in place; 
   const fifoOut = path.join(topo.dir, 'fifo.out');
   const fifoConf = `  vrrp_notify_fifo ${fifo}\n  vrrp_notify_fifo_script "/bin/sh -c 'cat \\"$1\\" >> ${fifoOut}' sh"`;
   const stat = (n: number): string => `static_ipaddress {\n  10.77.${net}.${n}/24 dev eth0\n}\n`;
-  const one = (prio: number, vips: string[], st = 50): string => vrrpConf({ vrid: 56, priority: prio, version: 3, advertInt: 0.5, vips, extra: notify }, fifoConf, stat(st));
+  const routes = `  virtual_routes {\n    192.168.${net}.0/24 via 10.77.${net}.3 metric 7\n  }`;
+  const one = (prio: number, vips: string[], st = 50): string =>
+    vrrpConf({ vrid: 56, priority: prio, version: 3, advertInt: 0.5, vips, extra: `${notify}\n${routes}` }, fifoConf, stat(st));
+  const route = (): string => topo.a.ns.run('ip', ['route', 'show', `192.168.${net}.0/24`]).stdout.trim();
   const second = `vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 57\n  priority 150\n  version 3\n  advert_int 0.5\n  virtual_ipaddress {\n    ${vip3}/24\n  }\n}\n`;
   daemons.push(startKeepalived(topo, topo.b, vrrpConf({ vrid: 56, priority: 100, version: 3, advertInt: 0.5, vips: [`${vip1}/24`, `${vip2}/24`] })));
   const ours = startOurs(topo, topo.a, one(150, [`${vip1}/24`]));
@@ -45,6 +48,8 @@ t.test('SIGHUP: unchanged instance keeps its VIP and state; VIP added in place; 
   await waitFor(() => readFileSync(fifoOut, 'utf8').includes('INSTANCE "VI_1" MASTER 150'), 3000).catch(() => undefined);
   t.match(readFileSync(fifoOut, 'utf8'), 'INSTANCE "VI_1" BACKUP 150\nINSTANCE "VI_1" MASTER 150\n', 'vrrp_notify_fifo lines');
   t.ok(hasAddress(topo.a.ns, `10.77.${net}.50`), 'static_ipaddress installed');
+  await waitFor(() => route() !== '', 3000).catch(() => undefined);
+  t.match(route(), new RegExp(`via 10.77.${net}.3 dev eth0 proto static metric 7`), 'virtual_routes installed as master');
   const confFile = ours.child.spawnargs[ours.child.spawnargs.indexOf('-f') + 1]!;
 
   // reload 1: VIP added to VI_1 (in place), VI_2 added
@@ -74,6 +79,8 @@ t.test('SIGHUP: unchanged instance keeps its VIP and state; VIP added in place; 
   ours.kill('SIGHUP');
   await waitFor(() => hasAddress(topo.b.ns, vip1) && !hasAddress(topo.a.ns, vip1), 6000);
   t.pass('priority updated in place; keepalived took over');
+  await waitFor(() => route() === '', 3000);
+  t.pass('virtual route removed as backup');
   await waitFor(() => readFileSync(log, 'utf8').includes('INSTANCE VI_1 BACKUP 50'), 3000);
   t.pass('notify BACKUP with the new priority');
   ours.kill('SIGTERM');

@@ -65,6 +65,9 @@ export interface RouteSpec {
   type?: string;
 }
 
+const NLM_F_REPLACE = 0x100;
+const NLM_F_CREATE = 0x400;
+
 const ROUTE_TYPES: Record<string, number> = { unicast: 1, local: 2, broadcast: 3, anycast: 4, multicast: 5, blackhole: 6, unreachable: 7, prohibit: 8, throw: 9 };
 const TABLES: Record<string, number> = { default: 253, main: 254, local: 255 };
 
@@ -160,7 +163,8 @@ export class VipManager {
     if (r.metric !== undefined) attrs.priority = r.metric;
     if (r.table !== undefined && r.table >= 256) attrs.table = r.table;
     await this.rt.call(`${op} route`, routeKey(r), (s) =>
-      op === 'add' ? s.newRoute(data as never, attrs as never, { flags: { create: true, replace: true } } as never) : s.delRoute(data as never, attrs as never),
+      // the package takes numeric nlmsg flags: NLM_F_CREATE | NLM_F_REPLACE (linux/netlink.h) like `ip route replace`
+      op === 'add' ? s.newRoute(data as never, attrs as never, { flags: NLM_F_CREATE | NLM_F_REPLACE }) : s.delRoute(data as never, attrs as never),
     );
   }
 }
