@@ -283,3 +283,75 @@ t.test('notify fifo: keepalived line format; created, script started with its na
     }
   }
 });
+
+t.test('FSM sync-group events: SyncMaster from BACKUP, SyncBackup from MASTER (no priority 0), SyncWait restarts the down timer', async (t) => {
+  const { step, initialState, fsmConfig, EventType, TimerName, masterDownInterval } = await import('../../src/vrrp/fsm');
+  const { VrrpVersion } = await import('../../src/vrrp/constants');
+  const cfg = fsmConfig({ version: VrrpVersion.V3, priority: 100, primaryAddress: '10.0.0.1' });
+  let s = step(initialState(cfg), { type: EventType.Startup }, 0).state;
+  t.equal(s.state, VrrpState.Backup);
+  const w = step(s, { type: EventType.SyncWait }, 500);
+  t.equal(w.state.state, VrrpState.Backup);
+  t.equal(w.state.timers[TimerName.MasterDown], 500 + masterDownInterval(s));
+  const m = step(s, { type: EventType.SyncMaster }, 600);
+  t.equal(m.state.state, VrrpState.Master);
+  t.ok(m.actions.some((a) => a.type === 'addVips'));
+  s = m.state;
+  const b = step(s, { type: EventType.SyncBackup }, 700);
+  t.equal(b.state.state, VrrpState.Backup);
+  t.ok(b.actions.some((a) => a.type === 'removeVips'));
+  t.notOk(b.actions.some((a) => a.type === 'sendAdvert' && a.priority === 0), 'no priority-0 advert (keepalived leave_master(vrrp, false))');
+  t.same(step(b.state, { type: EventType.SyncBackup }, 800).actions, [], 'no-op in BACKUP');
+});
+
+t.test('VrrpInstance: mayBecomeMaster gate holds BACKUP with wantMaster, then lets it go', async (t) => {
+  const { VrrpInstance } = await import('../../src/vrrp/instance');
+  const { fsmConfig } = await import('../../src/vrrp/fsm');
+  const { VrrpVersion } = await import('../../src/vrrp/constants');
+  let now = 0;
+  const pending: Array<{ at: number; fn: () => void; id: number }> = [];
+  let ids = 0;
+  const timers = {
+    set: (fn: () => void, ms: number) => {
+      const id = ++ids;
+      pending.push({ at: now + ms, fn, id });
+      return id;
+    },
+    clear: (h: unknown) => {
+      const i = pending.findIndex((p) => p.id === h);
+      if (i >= 0) pending.splice(i, 1);
+    },
+  };
+  const advance = (ms: number): void => {
+    const end = now + ms;
+    for (;;) {
+      pending.sort((a, b) => a.at - b.at);
+      const p = pending[0];
+      if (!p || p.at > end) break;
+      pending.shift();
+      now = p.at;
+      p.fn();
+    }
+    now = end;
+  };
+  let allow = false;
+  const inst = new VrrpInstance({
+    name: 'VI',
+    fsm: fsmConfig({ version: VrrpVersion.V3, priority: 100, primaryAddress: '10.0.0.1' }),
+    check: { version: VrrpVersion.V3, family: AddressFamily.Inet, vrid: 1, addresses: ['10.0.0.9'], advertIntervalMs: 1000 },
+    transport: new FakeTransport(),
+    sourceAddress: '10.0.0.1',
+    clock: () => now,
+    timers,
+    hooks: { mayBecomeMaster: () => allow },
+  });
+  inst.start();
+  advance(4000);
+  t.equal(inst.state.state, VrrpState.Backup, 'held in BACKUP');
+  t.ok(inst.wantMaster, 'wants MASTER');
+  allow = true;
+  advance(4000);
+  t.equal(inst.state.state, VrrpState.Master, 'goes MASTER once the group is ready');
+  t.notOk(inst.wantMaster);
+  inst.stop();
+});
