@@ -312,7 +312,9 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
   }
 
   notify(r: InstanceRunner, kind: NotifyKind, priority: number): void {
-    const st = NOTIFY_STATES[kind];
+    let st = NOTIFY_STATES[kind];
+    // keepalived send_instance_notifies: a deleted instance reports DELETED only with notify_deleted, else FAULT
+    if (st === NotifyState.Stop && r.deleted) st = r.model.notifyDeleted ? NotifyState.Deleted : NotifyState.Fault;
     if (st) {
       const from = r.lastState;
       r.lastState = kind === NotifyKind.Stop ? 'STOP' : kind;
@@ -418,7 +420,10 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
           ctx.log.info({ instance: step.name, changed: step.changed }, 'VRRP instance recreated');
           break;
         case ReloadAction.Remove:
-          if (r) await this.stopInstance(r, false);
+          if (r) {
+            r.deleted = true;
+            await this.stopInstance(r, false);
+          }
           ctx.log.info({ instance: step.name }, 'VRRP instance removed');
           break;
         case ReloadAction.Add:

@@ -38,7 +38,7 @@ t.test('SIGHUP: unchanged instance keeps its VIP and state; VIP added in place; 
   const one = (prio: number, vips: string[], st = 50): string =>
     vrrpConf({ vrid: 56, priority: prio, version: 3, advertInt: 0.5, vips, extra: `${notify}\n${routes}` }, fifoConf, stat(st));
   const route = (): string => topo.a.ns.run('ip', ['route', 'show', `192.168.${net}.0/24`]).stdout.trim();
-  const second = `vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 57\n  priority 150\n  version 3\n  advert_int 0.5\n  virtual_ipaddress {\n    ${vip3}/24\n  }\n}\n`;
+  const second = `vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 57\n  priority 150\n  version 3\n  advert_int 0.5\n  virtual_ipaddress {\n    ${vip3}/24\n  }\n${notify}\n}\n`;
   daemons.push(startKeepalived(topo, topo.b, vrrpConf({ vrid: 56, priority: 100, version: 3, advertInt: 0.5, vips: [`${vip1}/24`, `${vip2}/24`] })));
   const ours = startOurs(topo, topo.a, one(150, [`${vip1}/24`]));
   daemons.push(ours);
@@ -71,6 +71,8 @@ t.test('SIGHUP: unchanged instance keeps its VIP and state; VIP added in place; 
   ours.kill('SIGHUP');
   await waitFor(() => !hasAddress(topo.a.ns, vip3), 6000);
   t.ok(hasAddress(topo.a.ns, vip1) && hasAddress(topo.a.ns, vip2), 'VI_1 untouched');
+  await waitFor(() => readFileSync(log, 'utf8').includes('INSTANCE VI_2 FAULT'), 3000).catch(() => undefined);
+  t.match(readFileSync(log, 'utf8'), /INSTANCE VI_2 FAULT \d+\n/, 'a deleted instance is notified as FAULT without notify_deleted (keepalived)');
   clearInterval(watch);
   t.notOk(flapped, 'still no flap');
 

@@ -44,6 +44,8 @@ export class InstanceRunner {
   /** the sync-group fault source currently applied, if any */
   syncFault: string | undefined;
   vipsInstalled = false;
+  /** removed by a reload: its STOP is notified as DELETED (keepalived vrrp_notify.c; FAULT without notify_deleted) */
+  deleted = false;
   /** -V: keep addresses when stopping */
   keepVipsOnStop = false;
   private stopping = false;
