@@ -56,7 +56,7 @@ export async function addAddress(rt: Rtnl, spec: AddressSpec, index?: number): P
       s.newAddress(
         { family: afOf(spec.address), prefixlen: spec.prefix, index: ifindex, scope: scopeNumber(spec.scope), flags: spec.nodad ? { nodad: true } : {} },
         { local: bytes, address: bytes, ...(spec.label ? { label: spec.label } : {}), ...(broadcastOf(spec) ? { broadcast: broadcastOf(spec) } : {}) },
-        { flags: { create: true, excl: true } } as never,
+        { flags: 0x400 | 0x200 } /* NLM_F_CREATE | NLM_F_EXCL: the package takes numeric nlmsg flags */,
       ),
     );
     return true;
