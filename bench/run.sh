@@ -3,7 +3,7 @@
 # Host scenarios run here; kernel scenarios (IPVS) run inside the test VM in one boot.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-HOST_SCENARIOS=(config-parse)
+HOST_SCENARIOS=(config-parse failover)
 VM_SCENARIOS=(ipvs-apply)
 want=${1:-}
 rc=0
