@@ -284,6 +284,12 @@ export function defineLazy<T extends object, K extends keyof T>(obj: T, key: K, 
   });
 }
 
+/** Replaces a lazy accessor of obj by a plain data property holding v; returns v. */
+function settleLazy<T>(obj: object, key: string, v: T): T {
+  Object.defineProperty(obj, key, { value: v, writable: true, enumerable: true, configurable: true });
+  return v;
+}
+
 function lazyStats(obj: SvcAttrs | DestAttrs, key: 'stats' | 'stats64', b: Buffer, s: number, e: number): void {
   checkStats(b, s, e);
   defineLazy(obj as { stats?: StatsAttrs; stats64?: StatsAttrs }, key, () => parseStats(b, s, e, key === 'stats64'));
@@ -578,10 +584,23 @@ export function decodeServiceEntry(s: SvcAttrs): ServiceEntry {
     netmask: netmaskFromWire(key.family, s.netmask),
   };
   if (s.peName) config.persistenceEngine = s.peName;
-  const e = { key, config } as ServiceEntry;
-  defineLazy(e, 'stats', () => toStats(s.stats));
-  defineLazy(e, 'stats64', () => toStats64(s.stats64, s.stats));
-  return e;
+  // Lazy stats as accessors of the literal (as defineLazy does, but without two defineProperty calls per entry).
+  return {
+    key,
+    config,
+    get stats(): Stats {
+      return settleLazy(this, 'stats', toStats(s.stats));
+    },
+    set stats(v: Stats) {
+      settleLazy(this, 'stats', v);
+    },
+    get stats64(): Stats64 {
+      return settleLazy(this, 'stats64', toStats64(s.stats64, s.stats));
+    },
+    set stats64(v: Stats64) {
+      settleLazy(this, 'stats64', v);
+    },
+  };
 }
 
 export function decodeDestEntry(d: DestAttrs, serviceFamily: number): DestinationEntry {
@@ -590,7 +609,7 @@ export function decodeDestEntry(d: DestAttrs, serviceFamily: number): Destinatio
   }
   // Without ADDR_FAMILY (kernels before 4.2) a destination has the service's family.
   const fam = family(d.addrFamily ?? serviceFamily, 'destination');
-  const e = {
+  return {
     key: { address: formatAddress(fam, d.addr), port: d.port },
     config: {
       forward: d.fwdMethod & 0x7,
@@ -604,10 +623,19 @@ export function decodeDestEntry(d: DestAttrs, serviceFamily: number): Destinatio
     activeConns: d.activeConns ?? 0,
     inactiveConns: d.inactConns ?? 0,
     persistentConns: d.persistConns ?? 0,
-  } as DestinationEntry;
-  defineLazy(e, 'stats', () => toStats(d.stats));
-  defineLazy(e, 'stats64', () => toStats64(d.stats64, d.stats));
-  return e;
+    get stats(): Stats {
+      return settleLazy(this, 'stats', toStats(d.stats));
+    },
+    set stats(v: Stats) {
+      settleLazy(this, 'stats', v);
+    },
+    get stats64(): Stats64 {
+      return settleLazy(this, 'stats64', toStats64(d.stats64, d.stats));
+    },
+    set stats64(v: Stats64) {
+      settleLazy(this, 'stats64', v);
+    },
+  };
 }
 
 export function decodeDaemonEntry(d: DaemonAttrs): DaemonEntry {
