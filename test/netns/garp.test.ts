@@ -111,11 +111,26 @@ async function hopLimitCase(t: Test, family: 4 | 6): Promise<void> {
     cli.exec('ip', ['addr', 'add', '10.64.0.2/24', 'dev', 'c0']);
   }
   const group = family === 6 ? 'ff02::12' : '224.0.0.18';
+  // IPv6 on each end is usable once its link-local address exists and is no longer tentative; a
+  // datagram that arrives before that is dropped (seen under load), so wait for both ends first.
+  for (const [ns, dev] of family === 6 ? ([[srv, 's0'], [cli, 'c0']] as const) : []) {
+    for (let i = 0; i < 100; i++) {
+      const a = ns.exec('ip', ['-6', '-o', 'addr', 'show', 'dev', dev, 'scope', 'link']);
+      if (/inet6 fe80::/.test(a) && !/tentative/.test(a)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   const rx = new NsProcess(cli, process.execPath, [GARP_CHILD, JSON.stringify({ mode: 'recv', family, protocol: 112, ifname: 'c0', group, count: 3, timeoutMs: 8000 })]);
   t.teardown(() => rx.kill('SIGKILL'));
   await rx.waitFor(() => rx.lines.some((l) => (l as { ready?: boolean }).ready), 15000, 'receiver ready');
   // link-local source of s0 (IPv6); the socket default 255, then per-packet 64, then per-packet 1
-  const srcs = family === 6 ? srv.exec('ip', ['-6', '-o', 'addr', 'show', 'dev', 's0', 'scope', 'link']) : '';
+  // A link-local address is tentative until DAD ends (about 1-2 s, longer under load): a datagram sent
+  // from it before then is dropped, so wait for it to settle.
+  let srcs = family === 6 ? srv.exec('ip', ['-6', '-o', 'addr', 'show', 'dev', 's0', 'scope', 'link']) : '';
+  for (let i = 0; family === 6 && i < 100 && (!/inet6 fe80::/.test(srcs) || /tentative/.test(srcs)); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    srcs = srv.exec('ip', ['-6', '-o', 'addr', 'show', 'dev', 's0', 'scope', 'link']);
+  }
   const ll = /inet6 (fe80::[0-9a-f:]+)\//.exec(srcs)?.[1];
   if (family === 6) t.ok(ll, `s0 has a link-local address (${ll})`);
   const payload = (n: number): string => `3${n}0102030405`;
