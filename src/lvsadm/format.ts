@@ -1,7 +1,7 @@
 // ipvsadm 1.31's listings (-L/-l in every mode, and the service part of -S): print_title, print_service_entry,
 // list_all, list_service, list_timeout, list_daemon, print_largenum, and libipvs's sort order reproduced with
 // glibc 2.36's qsort (a top-down merge sort) so that even its non-transitive comparisons order entries the same.
-import { Fmt, Fwd, SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3, TUN_NAMES } from './options';
+import { DestSpec, Fmt, Fwd, SvcSpec, SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3, TUN_NAMES } from './options';
 import { AF_INET, AF_INET6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, Resolver, addrPortToAnyname, inetNtop } from './resolve';
 import { formatDestRule, formatServiceRule } from './save';
 
@@ -19,39 +19,19 @@ export interface Counters {
   outbps: bigint;
 }
 
-/** ipvs_service_entry_t: what the listing prints of a service. */
-export interface ServiceView {
-  af: number;
-  protocol: number;
-  /** 16 bytes (union nf_inet_addr) */
-  addr: Buffer;
-  port: number;
-  fwmark: number;
-  schedName: string;
-  flags: number;
-  timeout: number;
-  /** IPv4: host-order number of the dotted mask; IPv6: prefix length */
-  netmask: number;
-  peName: string;
+/** ipvs_service_entry_t: what the listing prints of a service (the parsed service plus its counters). */
+export interface ServiceView extends SvcSpec {
   stats: Counters;
 }
 
-/** ipvs_dest_entry_t. */
-export interface DestView {
-  af: number;
-  addr: Buffer;
-  port: number;
+/** ipvs_dest_entry_t: the parsed destination plus its connection counts and counters. */
+export interface DestView extends Omit<DestSpec, 'fwd' | 'tunType'> {
   /** IP_VS_CONN_F_FWD_MASK bits of conn_flags */
   fwd: number;
-  weight: number;
-  uThreshold: number;
-  lThreshold: number;
+  tunType: number;
   activeConns: number;
   inactConns: number;
   persistConns: number;
-  tunType: number;
-  tunPort: number;
-  tunFlags: number;
   /** libipvs reads the 64-bit destination counters with nla_get_u32 (ipvs_parse_stats on STATS64): all but
    *  the byte counters arrive truncated to their low 32 bits; callers pass them that way. */
   stats: Counters;
