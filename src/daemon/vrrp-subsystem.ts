@@ -14,9 +14,12 @@ import type { AddressSpec } from '../rtnl/addresses';
 import type { Subsystem, SubsystemContext } from './subsystem';
 import { InstanceRunner, RunnerEnv } from './vrrp/runner';
 import { openTransport } from './vrrp/transport';
+import { TransportPool } from './vrrp/transport-pool';
+import { VmacHandle, VmacManager } from './vrrp/vmac';
 import { RouteSpec, VipManager, diffBy, diffVips, routeKey, routeSpec, vipKey, vipSpec } from './vrrp/vips';
 import { NotifyCommand, NotifyState, notifyCommands, runCommand } from './vrrp/notify';
 import { FileTracker, ScriptTracker, TrackKind, TrackStatus } from './vrrp/tracking';
+import { configureScripts } from '../util/script-runner';
 import { MemberView, followers, groupOf, groupState, mayGoMaster, syncFaults, syncSource } from './vrrp/sync';
 import { ReloadAction, planReload, stable } from './vrrp/reload-plan';
 import { NotifyFifo, fifoLine } from './vrrp/fifo';
@@ -58,12 +61,28 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
   private readonly reported = new Map<string, { sent: number; rcvd: number; rejected: Record<string, number> }>();
   private readonly running = new Set<Promise<unknown>>();
   private fifos: NotifyFifo[] = [];
+  private pool: TransportPool | undefined;
+  private vmacs: VmacManager | undefined;
+  /** use_vmac interfaces by instance name */
+  private readonly vmacOf = new Map<string, VmacHandle>();
 
   async start(config: Config, ctx: SubsystemContext): Promise<void> {
     this.ctx = ctx;
     this.config = config;
     this.rt = new Rtnl();
     this.vipMgr = new VipManager(this.rt);
+    this.vmacs = new VmacManager((fn) => this.vipMgr!.serial(fn), (msg, err) => ctx.log.warn({ err }, msg));
+    let warnedFallback = false;
+    this.pool = new TransportPool(
+      (o) =>
+        openTransport(o, (msg) => {
+          if (!warnedFallback) ctx.log.warn(msg);
+          warnedFallback = true;
+        }),
+      (vrid, iface) => {
+        if (this.config.globalDefs.logUnknownVrids) ctx.log.info(`Unknown VRID(${vrid}) received on interface(${iface}). ignoring...`);
+      },
+    );
     for (const l of await this.vipMgr.serial((rt) => listLinks(rt))) this.links.set(l.name, l);
     this.monitor = new LinkMonitor();
     this.monitor.on('link', (info: LinkInfo, removed: boolean) => this.onLink(info, removed));
@@ -76,6 +95,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
       (e, a) => ctx.log.warn({ err: e, address: a.address, interface: a.ifname }, 'gratuitous ARP/NA failed'),
     );
     this.scriptDefaults = await this.defaultScriptUser(config);
+    configureScripts(config.globalDefs, (level, msg) => ctx.log[level](msg));
     this.groups = config.vrrpSyncGroups;
     await this.openFifos(config);
     await this.applyStatic(undefined, config);
@@ -158,19 +178,29 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
       if (!link) throw new VrrpSubsystemError('ENODEV', m.name, `interface ${m.interface} does not exist`);
       const source = await this.primaryAddress(m, link);
       const unsupported = [
-        m.useVmac && 'use_vmac (adverts and addresses stay on the parent interface)',
         m.useIpvlan && 'use_ipvlan',
+        m.useVmacAddr && 'use_vmac_addr',
         m.virtualRules.length && 'virtual_rules',
         m.trackSrcIp && 'track_src_ip',
       ].filter(Boolean);
       if (unsupported.length) log.warn({ instance: m.name }, `(${m.name}) not supported, ignored: ${unsupported.join(', ')}`);
       const g = this.config.globalDefs;
       const group = InstanceRunner.groupFor(m, g.vrrpMcastGroup4, g.vrrpMcastGroup6);
-      const transport = openTransport(
-        { family: m.family === 6 ? AddressFamily.Inet6 : AddressFamily.Inet, iface: link.name, ifindex: link.index, source, ...(group ? { group } : {}), unicastTtl: m.unicastTtl },
-        (msg) => log.warn({ instance: m.name }, msg),
-      );
-      const r = new InstanceRunner({ model: m, primaryAddress: source, transport, env: this, ...(group ? { multicastGroup: group } : {}) });
+      const family = m.family === 6 ? AddressFamily.Inet6 : AddressFamily.Inet;
+      const vmac = m.useVmac ? await this.createVmac(m, link, source, group === undefined) : undefined;
+      const xmitBase = !!vmac && (m.vmacXmitBase || group === undefined);
+      const transport = this.pool!.acquire({
+        instance: m.name,
+        vrid: m.virtualRouterId ?? 0,
+        family,
+        iface: link.name,
+        ifindex: link.index,
+        source,
+        ...(group ? { group } : {}),
+        unicastTtl: m.unicastTtl,
+        ...(vmac && !xmitBase ? { txVia: { iface: vmac.name, ifindex: vmac.index } } : {}),
+      });
+      const r = new InstanceRunner({ model: m, primaryAddress: source, transport, env: this, ...(group ? { multicastGroup: group } : {}), ...(vmac ? { vmacDev: vmac.name } : {}) });
       this.runners.set(m.name, r);
       r.tracked = this.trackedFor(m);
       // keepalived vrrp_init_state -> vrrp_restore_interface: addresses left by an earlier run (crash, -V) go
@@ -180,9 +210,14 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
         for (const e of await this.vipMgr!.removeAll(stale)) log.warn({ err: e, instance: m.name }, 'removing stale virtual address failed');
       }
       r.start();
-      log.info({ instance: m.name, interface: link.name, source, group: group ?? 'unicast', transport: transport.kind }, 'VRRP instance started');
+      log.info({ instance: m.name, interface: link.name, source, group: group ?? 'unicast', transport: transport.kind, ...(vmac ? { vmac: vmac.name, xmitBase } : {}) }, 'VRRP instance started');
     } catch (e) {
       log.error({ err: e, instance: m.name }, 'VRRP instance not started');
+      const vm = this.vmacOf.get(m.name);
+      if (vm && !this.runners.has(m.name)) {
+        this.vmacOf.delete(m.name);
+        await this.vmacs!.remove(vm).catch(() => undefined);
+      }
     }
   }
 
@@ -190,6 +225,28 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     this.runners.delete(r.name);
     await r.stop(keepVips);
     this.reported.delete(r.name);
+    // keepalived shutdown_vrrp_instances -> netlink_link_del_vmac (skipped with -V)
+    const vm = this.vmacOf.get(r.name);
+    this.vmacOf.delete(r.name);
+    if (vm && !keepVips) await this.vmacs!.remove(vm).catch((e: Error) => this.ctx.log.warn({ err: e, instance: r.name }, `(${r.name}) Error removing VMAC interface ${vm.name}`));
+  }
+
+  /** use_vmac: the macvlan is created (or adopted) before the instance starts; its link joins this.links for GARP/NA. */
+  private async createVmac(m: VrrpInstanceModel, link: LinkInfo, source: string, unicast: boolean): Promise<VmacHandle> {
+    if (unicast && !m.vmacXmitBase) this.ctx.log.warn({ instance: m.name }, `(${m.name}) unicast with use_vmac requires vmac_xmit_base - setting`);
+    const family = m.family === 6 ? AddressFamily.Inet6 : AddressFamily.Inet;
+    const fam = m.family === 6 ? 6 : 4;
+    const taken = new Set([...this.vmacOf].filter(([n]) => n !== m.name).map(([, h]) => h.name));
+    const otherFamily = [...m.virtualIpaddress, ...m.virtualIpaddressExcluded].some((v) => (v.family === 6 ? 6 : 4) !== fam && (v.dev ?? m.interface) === m.interface);
+    const xmitBase = m.vmacXmitBase || unicast;
+    const h = await this.vmacs!.ensure(
+      { instance: m.name, vrid: m.virtualRouterId ?? 0, family, parent: link, ...(m.useVmac?.name ? { name: m.useVmac.name } : {}), taken },
+      { ...(family === AddressFamily.Inet6 && !xmitBase ? { linkLocal: source } : {}), otherFamily },
+    );
+    this.vmacOf.set(m.name, h);
+    for (const l of await this.vipMgr!.serial((rt) => listLinks(rt))) this.links.set(l.name, l);
+    this.ctx.log.info({ instance: m.name, vmac: h.name, mac: h.mac, parent: h.parent }, `(${m.name}) VMAC interface ${h.name} ready`);
+    return h;
   }
 
   // ---- tracking ---------------------------------------------------------------------------
@@ -245,6 +302,8 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     for (const ts of [...m.trackScript, ...(grp?.trackScript ?? [])]) {
       const def = this.config.vrrpScripts.find((s) => s.name === ts.name);
       const tracker = this.scripts.get(ts.name);
+      // a refused script is removed from its instances (keepalived vrrp.c check_vrrp_script_security)
+      if (tracker?.disabled) continue;
       const weight = ts.noWeight ? 0 : (ts.weight ?? def?.weight ?? 0);
       const reverse = ts.reverse ?? def?.weightReverse ?? false;
       out.push({ kind: TrackKind.Script, name: ts.name, weight, ...(reverse ? { reverse: true } : {}), up: tracker ? tracker.good : !def?.initFail });
@@ -305,7 +364,10 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     r.vips.forEach((v, i) => {
       const l = this.links.get(v.dev);
       if (!l || !l.mac) return;
-      anns.push({ ifindex: l.index, ifname: l.name, mac: l.mac, address: v.address, order: order + i });
+      const vm = this.vmacOf.get(r.name);
+      // a VIP on the VMAC: its frames carry the VMAC; the NA router flag and the pacing follow the parent (IF_BASE_IFP)
+      const base = vm && vm.name === v.dev ? { baseIfname: vm.parent, intervalIfname: vm.parent } : {};
+      anns.push({ ifindex: l.index, ifname: l.name, mac: l.mac, address: v.address, order: order + i, ...base });
     });
     if (anns.length) this.sender.burst(r.name, anns, repeat);
     this.ctx.log.debug({ instance: r.name, reason, repeat }, 'gratuitous ARP/NA burst');
@@ -398,6 +460,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     this.ctx = ctx;
     this.config = next;
     this.groups = next.vrrpSyncGroups;
+    configureScripts(next.globalDefs, (level, msg) => ctx.log[level](msg));
     await this.applyStatic(prev, next);
     this.syncTrackers(next);
     for (const step of planReload(prev.vrrpInstances, next.vrrpInstances)) {
@@ -447,6 +510,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     for (const f of this.fifos) await f.close();
     this.fifos = [];
     this.sender?.close();
+    this.pool?.close();
     this.monitor?.stop();
     this.rt?.close();
   }
@@ -476,6 +540,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
           state: s.state,
           interface: r.model.interface,
           family: r.family === AddressFamily.Inet6 ? 'inet6' : 'inet',
+          vmac: this.vmacOf.get(r.name)?.name ?? null,
           version: r.settings.check.version,
           vrid: r.settings.check.vrid,
           priority: r.model.priority,
@@ -490,6 +555,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
           counters: r.inst.counters.keepalivedView(),
         };
       }),
+      sockets: this.pool?.stats() ?? { sockets: 0, members: [] },
       syncGroups: this.groups.map((g) => ({ name: g.name, members: g.group, state: this.groupStates.get(g.name) ?? null })),
     };
   }

@@ -65,7 +65,8 @@ export enum EventType {
 
 export type FsmEvent =
   | { type: EventType.Startup }
-  | { type: EventType.Shutdown }
+  /** release false: keepalived -V (--dont-release-vrrp): no priority-0 advert, addresses kept (vrrp_daemon.c vrrp_terminate_phase1 skips restore_vrrp_interfaces) */
+  | { type: EventType.Shutdown; release?: boolean }
   /** A received advert that passed validate.ts. `maxAdvertIntervalCs` is the v3 field (ignored for v2). */
   | { type: EventType.Advert; priority: number; source: string; maxAdvertIntervalCs?: number }
   | { type: EventType.Timer; timer: TimerName }
@@ -497,7 +498,7 @@ export function step(s: FsmState, ev: FsmEvent, now: number): StepResult {
       break;
     case EventType.Shutdown:
       if (d.state === VrrpState.Initialize) break;
-      if (d.state === VrrpState.Master) st.leaveMaster(VrrpState.Initialize, true);
+      if (d.state === VrrpState.Master && ev.release !== false) st.leaveMaster(VrrpState.Initialize, true);
       st.stopAll();
       d.state = VrrpState.Initialize;
       d.preemptDeadline = undefined;

@@ -91,9 +91,12 @@ export class VrrpInstance {
     this.dispatch({ type: EventType.Startup });
   }
 
-  /** Leaves the VRRP group (priority 0 advert if master) and releases timers and the listener. */
-  stop(): void {
-    this.dispatch({ type: EventType.Shutdown });
+  /**
+   * Leaves the VRRP group (priority 0 advert if master) and releases timers and the listener. `release`
+   * false is keepalived -V: no priority-0 advert and the addresses stay.
+   */
+  stop(release = true): void {
+    this.dispatch({ type: EventType.Shutdown, ...(release ? {} : { release: false }) });
     this.opts.transport.off('advert', this.onAdvert);
     for (const t of this.timers.values()) this.prim.clear(t);
     this.timers.clear();

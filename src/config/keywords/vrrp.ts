@@ -732,9 +732,9 @@ function mcastDst(ctx: Ctx, node: ConfNode, v: VrrpInstance): void {
 }
 
 export const VRRP_INSTANCE_KEYWORDS: KeywordTable<VrrpInstance> = [
-  { name: 'use_vmac', args: '[IFNAME] [MAC]', status: 'unsupported', reason: VMAC, handle: vmac },
+  { name: 'use_vmac', args: '[IFNAME] [MAC]', status: 'implemented', handle: vmac },
   unsupported('use_vmac_addr', '', VMAC),
-  unsupported('vmac_xmit_base', '', VMAC),
+  { name: 'vmac_xmit_base', args: '', status: 'implemented', handle: flagField('vmacXmitBase') },
   unsupported('use_ipvlan', '[IFNAME] [ADDR] [bridge|private|vepa]', VMAC),
   { name: 'unicast_peer', args: '{ ADDR [min_ttl N] [max_ttl N] ... }', block: 'values', status: 'implemented', handle: unicastPeers },
   { name: 'unicast_fault_no_peer', args: '', status: 'implemented', handle: flagField('unicastFaultNoPeer') },

@@ -29,6 +29,17 @@ export interface RunnerInit {
   /** multicast destination (undefined for unicast instances) */
   multicastGroup?: string;
   env: RunnerEnv;
+  /** use_vmac: the VMAC interface, where the instance's own-family addresses on its interface live */
+  vmacDev?: string;
+}
+
+/**
+ * keepalived vrrp_complete_instance: with use_vmac, a VIP/eVIP without dev (or with the instance's
+ * interface) and of the instance's family lives on the VMAC; others stay where configured.
+ */
+export function placeVips(specs: AddressSpec[], iface: string | undefined, family: 4 | 6, vmacDev: string | undefined): AddressSpec[] {
+  if (!vmacDev) return specs;
+  return specs.map((s) => (s.dev === iface && (s.address.includes(':') ? 6 : 4) === family ? { ...s, dev: vmacDev } : s));
 }
 
 export class InstanceRunner {
@@ -55,7 +66,7 @@ export class InstanceRunner {
   constructor(readonly init: RunnerInit) {
     this.model = init.model;
     this.settings = instanceSettings(init.model, { primaryAddress: init.primaryAddress });
-    this.vips = instanceVips(init.model);
+    this.vips = this.vipsOf(init.model);
     this.routes = this.routeSpecs(init.model);
     const env = init.env;
     this.inst = new VrrpInstance({
@@ -92,6 +103,10 @@ export class InstanceRunner {
   static groupFor(m: VrrpInstanceModel, g4 = VRRP_MCAST_GROUP4, g6 = VRRP_MCAST_GROUP6): string | undefined {
     if (m.unicastPeer.length) return undefined;
     return m.mcastDstIp ?? (m.family === 6 ? g6 : g4);
+  }
+
+  private vipsOf(m: VrrpInstanceModel): AddressSpec[] {
+    return placeVips(instanceVips(m), m.interface, m.family === 6 ? 6 : 4, this.init.vmacDev);
   }
 
   private routeSpecs(m: VrrpInstanceModel): RouteSpec[] {
@@ -156,7 +171,7 @@ export class InstanceRunner {
     this.model = next;
     this.settings = settings;
     this.inst.opts.check = settings.check;
-    this.vips = instanceVips(next);
+    this.vips = this.vipsOf(next);
     this.routes = this.routeSpecs(next);
     if (this.vipsInstalled) {
       const dv = diffVips(oldVips, this.vips);
@@ -166,11 +181,12 @@ export class InstanceRunner {
     }
   }
 
-  /** Leaves the group: priority-0 advert if master, addresses removed (unless keepVips), timers stopped. */
+  /** Leaves the group: priority-0 advert if master and addresses removed (neither with keepVips, -V), timers stopped. */
   async stop(keepVips: boolean): Promise<void> {
     this.stopping = true;
     this.keepVipsOnStop = keepVips;
-    this.inst.stop();
+    // keepalived -V: no priority-0 advert either (vrrp_terminate_phase1 skips restore_vrrp_interfaces)
+    this.inst.stop(!keepVips);
     await Promise.allSettled([...this.pending]);
     this.init.transport.close();
   }

@@ -17,6 +17,15 @@ export interface TransportOptions {
   group?: string;
   /** unicast_ttl (default 255) */
   unicastTtl?: number;
+  /** a send-only socket (the VMAC's transmit side: adverts are received on the parent's shared socket) */
+  sendOnly?: boolean;
+}
+
+/** Per-datagram sending parameters of a shared socket (each instance has its own source and interface). */
+export interface SendParams {
+  source: string;
+  ifindex: number;
+  hopLimit: number;
 }
 
 export interface ClosableTransport extends AdvertTransport {
@@ -44,7 +53,8 @@ export class NativeTransport extends EventEmitter implements ClosableTransport {
       hopLimit: VRRP_TTL,
       tos: 0xc0,
       ...(v6 ? { checksumOffset: 6 } : {}),
-      ...(o.group ? { join: { group: o.group, ifindex: o.ifindex } } : {}),
+      ...(o.group && !o.sendOnly ? { join: { group: o.group, ifindex: o.ifindex } } : {}),
+      ...(o.sendOnly ? { noReceive: true } : {}),
     });
     this.sock.on('message', (d: ReceivedDatagram) => this.onMessage(d));
     this.sock.on('error', (e: Error) => this.emit('error', e));
@@ -68,9 +78,14 @@ export class NativeTransport extends EventEmitter implements ClosableTransport {
   send(msg: Buffer, dst?: string): Promise<number> {
     const to = dst ?? this.o.group;
     if (!to) return Promise.reject(new Error(`send on ${this.o.iface}: no destination; should be a unicast peer or a multicast group`));
+    const multicast = to === this.o.group;
+    return this.sendWith(msg, to, { source: this.o.source, ifindex: this.o.ifindex, hopLimit: multicast ? VRRP_TTL : (this.o.unicastTtl ?? VRRP_TTL) });
+  }
+
+  /** Sends with another instance's source address, interface and hop limit (a socket shared by several instances). */
+  sendWith(msg: Buffer, to: string, p: SendParams): Promise<number> {
     try {
-      const multicast = to === this.o.group;
-      return Promise.resolve(this.sock.send(msg, to, { source: this.o.source, ifindex: this.o.ifindex, hopLimit: multicast ? VRRP_TTL : (this.o.unicastTtl ?? VRRP_TTL) }));
+      return Promise.resolve(this.sock.send(msg, to, p));
     } catch (e) {
       return Promise.reject(e as Error);
     }
@@ -92,7 +107,7 @@ export class RawTransport implements ClosableTransport {
       interface: o.iface,
       ifindex: o.ifindex,
       sourceAddress: o.source,
-      multicast: o.group !== undefined,
+      multicast: o.group !== undefined && !o.sendOnly,
       ...(o.unicastTtl !== undefined ? { unicastTtl: o.unicastTtl } : {}),
     });
     this.sock.on('error', () => undefined);
