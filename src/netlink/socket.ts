@@ -82,6 +82,27 @@ export interface GenlSocketOptions {
    * See RECV_MESSAGE_SIZE.
    */
   recvMessageSize?: number;
+  /**
+   * Acknowledge only the last request of each datagram of a pipeline (default true): see "Ack suppression"
+   * above GenlSocket. false asks an ack for every request, as libnl does.
+   */
+  suppressAcks?: boolean;
+  /** Instead of a new RawNetlinkSocket (tests): an endpoint that behaves like the kernel's netlink socket. */
+  rawSocket?: RawSocketLike;
+}
+
+/** What GenlSocket needs of netlink@0.3.0's RawNetlinkSocket (tests pass a scripted endpoint instead). */
+export interface RawSocketLike {
+  send(data: Buffer, options: object, callback: (err?: Error) => void): void;
+  on(event: 'message', listener: (buf: Buffer) => void): unknown;
+  on(event: 'error', listener: (err: { errno?: number; code?: string }) => void): unknown;
+  on(event: 'truncatedMessage', listener: () => void): unknown;
+  address(): { port: number };
+  getRecvBufferSize(): number;
+  addMembership(group: number): void;
+  ref(): void;
+  unref(): void;
+  close(): void;
 }
 
 export interface GenlRequest {
@@ -129,6 +150,12 @@ export const RECV_MESSAGE_SIZE = 0;
 interface Pending {
   seq: number;
   dump: boolean;
+  /** a pipelined request that may go without NLM_F_ACK (it expects no reply but an error) */
+  ackOptional: boolean;
+  /** sent without NLM_F_ACK: settled by its error, or by the ack of the barrier after it */
+  unacked: boolean;
+  /** for a barrier (acked request): the unacked requests sent before it in its datagram */
+  covers?: Pending[];
   budget: number;
   replies: GenlReply[];
   resolve: (r: GenlReply[]) => void;
@@ -142,8 +169,18 @@ interface Queued {
   pending: Pending;
 }
 
+/**
+ * Ack suppression (net/netlink/af_netlink.c, netlink_rcv_skb, Linux 6.1): the kernel runs every nlmsg of one
+ * sendmsg datagram in order inside that sendmsg, and answers a request with an NLMSG_ERROR only when it failed
+ * or asked for NLM_F_ACK. So the requests of a pipeline go without NLM_F_ACK except the last one of each
+ * datagram (the barrier): a failure still arrives as an NLMSG_ERROR with the failed request's sequence number
+ * (and is reported with its own operation and object), and the barrier's reply, queued after every reply to
+ * the requests before it on the same socket, settles those that did not fail. This cuts the datagrams received
+ * from one per request to about one per datagram sent. Lost replies (ENOBUFS) fail every request in flight,
+ * with or without an ack of its own, as before.
+ */
 export class GenlSocket {
-  private readonly sock: RawNetlinkSocket;
+  private readonly sock: RawSocketLike;
   private readonly port: number;
   private seq: number;
   private readonly inflight = new Map<number, Pending>();
@@ -163,14 +200,17 @@ export class GenlSocket {
   private readonly coalesce: number;
   private readonly timeoutMs: number;
   private referenced = false;
+  private readonly suppressAcks: boolean;
 
   private constructor(opts: GenlSocketOptions) {
     const msgSize = Math.max(0, Math.floor(opts.recvMessageSize ?? RECV_MESSAGE_SIZE));
-    this.sock = new RawNetlinkSocket(NETLINK_GENERIC, {
-      ...(msgSize > 0 ? { messagePeeking: false, msgBufferSize: msgSize } : {}),
-      recvBufferSize: opts.recvBufferSize ?? 4 << 20,
-      sendBufferSize: opts.sendBufferSize ?? 1 << 20,
-    });
+    this.sock =
+      opts.rawSocket ??
+      new RawNetlinkSocket(NETLINK_GENERIC, {
+        ...(msgSize > 0 ? { messagePeeking: false, msgBufferSize: msgSize } : {}),
+        recvBufferSize: opts.recvBufferSize ?? 4 << 20,
+        sendBufferSize: opts.sendBufferSize ?? 1 << 20,
+      });
     this.port = this.sock.address().port;
     this.seq = (Math.floor(Math.random() * 0x3fffffff) + 1) >>> 0;
     this.recvBufferBytes = this.sock.getRecvBufferSize();
@@ -179,6 +219,7 @@ export class GenlSocket {
     this.window = Math.max(1, Math.min(want, Math.floor(this.recvBufferBytes / ACK_BUDGET)));
     this.coalesce = Math.max(1, Math.floor(opts.coalesce ?? 32));
     this.timeoutMs = opts.timeoutMs ?? 15000;
+    this.suppressAcks = opts.suppressAcks ?? true;
     for (const g of opts.groups ?? []) this.sock.addMembership(g);
     this.sock.on('message', (buf) => this.onDatagram(buf));
     this.sock.on('error', (err) => this.onSocketError(err));
@@ -234,15 +275,18 @@ export class GenlSocket {
    * and each settles independently. The kernel handles them in order. Returns one result per request.
    */
   pipeline(reqs: GenlRequest[], expectReplies = false): Promise<Array<GenlReply[] | NetlinkError>> {
-    return Promise.all(reqs.map((r) => this.enqueue(r, false, expectReplies).then((x) => x, (e: NetlinkError) => e)));
+    const ackOptional = !expectReplies && this.suppressAcks;
+    return Promise.all(reqs.map((r) => this.enqueue(r, false, expectReplies, ackOptional).then((x) => x, (e: NetlinkError) => e)));
   }
 
-  private enqueue(req: GenlRequest, dump: boolean, expectReply: boolean): Promise<GenlReply[]> {
+  private enqueue(req: GenlRequest, dump: boolean, expectReply: boolean, ackOptional = false): Promise<GenlReply[]> {
     if (this.closed) return Promise.reject(new NetlinkError(req.operation, osConstants.errno.EBADF, req.object, 'ECLOSED', 'socket is closed'));
     return new Promise<GenlReply[]>((resolve, reject) => {
       const pending: Pending = {
         seq: 0,
         dump,
+        ackOptional,
+        unacked: false,
         budget: dump ? ACK_BUDGET : expectReply ? REPLY_BUDGET : ACK_BUDGET,
         replies: [],
         resolve,
@@ -280,8 +324,21 @@ export class GenlSocket {
     const budgetMax = this.recvBufferBytes;
     let batch: Buffer[] = [];
     let batchBytes = 0;
+    /** unacked requests of this datagram not yet covered by a barrier */
+    let uncovered: Pending[] = [];
+    let last: Pending | undefined;
     const send = () => {
       if (!batch.length) return;
+      if (last && last.unacked) {
+        // The datagram's last request becomes its barrier: it asks for the ack the others went without.
+        const m = batch[batch.length - 1];
+        m.writeUInt16LE(m.readUInt16LE(6) | NlFlags.ACK, 6);
+        last.unacked = false;
+        uncovered.pop();
+        if (uncovered.length) last.covers = uncovered;
+      }
+      uncovered = [];
+      last = undefined;
       const data = batch.length === 1 ? batch[0] : Buffer.concat(batch, batchBytes);
       const seqs = this.lastBatchSeqs;
       this.lastBatchSeqs = [];
@@ -300,6 +357,15 @@ export class GenlSocket {
       this.queue[this.qHead++] = undefined as unknown as Queued;
       p.seq = this.nextSeq();
       next.msg.writeUInt32LE(p.seq >>> 0, 8); // nlmsg_seq (host order; HOST_LE checked in message.ts)
+      if (p.ackOptional) {
+        next.msg.writeUInt16LE(next.msg.readUInt16LE(6) & ~NlFlags.ACK, 6);
+        p.unacked = true;
+        uncovered.push(p);
+      } else if (uncovered.length) {
+        p.covers = uncovered;
+        uncovered = [];
+      }
+      last = p;
       this.inflight.set(p.seq, p);
       this.budgetUsed += p.budget;
       this.lastBatchSeqs.push(p.seq);
@@ -360,6 +426,21 @@ export class GenlSocket {
     return p;
   }
 
+  /**
+   * A barrier's reply arrived: the kernel has run every request before it in its datagram, and their error
+   * replies, if any, came first (one socket, one queue), so those still in flight succeeded.
+   */
+  private settleCovered(p: Pending): void {
+    const covered = p.covers;
+    if (!covered) return;
+    p.covers = undefined;
+    for (const c of covered) {
+      if (this.inflight.get(c.seq) !== c) continue;
+      this.settle(c.seq);
+      c.resolve(c.replies);
+    }
+  }
+
   private fail(seq: number, err: NetlinkError): void {
     const p = this.settle(seq);
     if (p) p.reject(err);
@@ -410,6 +491,7 @@ export class GenlSocket {
           error = -osConstants.errno.EPROTO;
         }
         this.settle(m.seq);
+        this.settleCovered(p);
         settled = true;
         if (error === 0) p.resolve(p.replies);
         else p.reject(new NetlinkError(p.operation, -error, p.object));
@@ -427,6 +509,7 @@ export class GenlSocket {
           p.replies.push({ cmd: g.cmd, version: g.version, flags: m.flags, attrs: g.attrs });
         } catch (e) {
           this.settle(m.seq);
+          this.settleCovered(p);
           settled = true;
           p.reject(new NetlinkError(p.operation, osConstants.errno.EPROTO, p.object, 'EPROTO', (e as Error).message));
         }

@@ -1,0 +1,55 @@
+// Profiling aid for bench/ipvs-apply (run as root in the VM, under `node --cpu-prof` or `strace -c -f`): one
+// apply, dump and flush of each state, with wall time and the process's user/system CPU split per phase.
+// Usage: node dist/bench/ipvs-apply/profile.js [out.json] [phases: a1k,d1k,a10k,d10k,r10k]
+import * as fs from 'fs';
+import * as os from 'os';
+import { spawnSync } from 'child_process';
+import { openKernelClient } from '../../src/ipvs/kernel-client';
+import { makeState } from './state';
+
+async function main(): Promise<void> {
+  const out = process.argv[2];
+  const phases = new Set((process.argv[3] ?? 'a1k,d1k,a10k,d10k,r10k').split(','));
+  const c = await openKernelClient();
+  const rows: Array<Record<string, unknown>> = [];
+  const phase = async (name: string, fn: () => Promise<unknown> | unknown) => {
+    const u0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    const r = await fn();
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const u = process.cpuUsage(u0);
+    const row = { name, ms: Math.round(ms), userMs: Math.round(u.user / 1000), sysMs: Math.round(u.system / 1000), result: r };
+    rows.push(row);
+    process.stdout.write(JSON.stringify(row) + '\n');
+  };
+  try {
+    await c.flush();
+    for (const [tag, st] of [['1k', makeState(1000, 10)], ['10k', makeState(10000, 1)]] as const) {
+      if (!phases.has(`a${tag}`) && !phases.has(`d${tag}`) && !phases.has(`r${tag}`)) continue;
+      await phase(`apply ${st.name}`, async () => {
+        const res = await c.applyBatch(st.ops);
+        return res.filter((x) => !x.ok).length;
+      });
+      if (phases.has(`d${tag}`)) {
+        await phase(`dump ${st.name}`, async () => (await c.listAll()).length);
+        await phase(`ipvsadm -Sn ${st.name}`, () => spawnSync('ipvsadm', ['-Sn'], { maxBuffer: 1 << 28 }).status);
+      }
+      await phase(`flush ${st.name}`, () => c.flush());
+      if (phases.has(`r${tag}`)) {
+        const file = `${os.tmpdir()}/lvsk-profile-rules`;
+        fs.writeFileSync(file, st.rules);
+        const lvsadm = `${__dirname}/../../src/cli/lvsadm.js`;
+        const extra = process.env.LVSK_PROFILE_RESTORE_NODE_ARGS ?? '';
+        await phase(`lvsadm -R ${st.name}`, () => spawnSync('sh', ['-c', `exec node ${extra} ${lvsadm} -R < ${file}`]).status);
+        await phase(`flush ${st.name}`, () => c.flush());
+        await phase(`ipvsadm -R ${st.name}`, () => spawnSync('sh', ['-c', `exec ipvsadm -R < ${file}`]).status);
+        await phase(`flush ${st.name}`, () => c.flush());
+      }
+    }
+  } finally {
+    await c.close();
+  }
+  if (out) fs.writeFileSync(out, JSON.stringify(rows, null, 2) + '\n');
+}
+
+void main();
