@@ -38,6 +38,11 @@ export interface LvsSubsystemOptions {
   resyncMs?: number;
   /** how often ha_suspend re-reads local addresses; default 1 s */
   haSuspendPollMs?: number;
+  /**
+   * Hold the process open from start() to stop() (default: true unless a clock is injected). The scheduler's and the
+   * reconciler's timers are unref'd, so without it `lvskeeper -C --status-listen=off` would exit right after start.
+   */
+  keepAlive?: boolean;
 }
 
 interface CheckerInfo {
@@ -115,6 +120,7 @@ export class LvsSubsystem implements Subsystem {
   private runScript!: (s: NotifyScript, waitMs: number) => Promise<void> | void;
   private stopping = false;
   private config?: Config;
+  private keepAliveTimer?: NodeJS.Timeout;
 
   constructor(private readonly opts: LvsSubsystemOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -127,6 +133,7 @@ export class LvsSubsystem implements Subsystem {
   async start(config: Config, ctx: SubsystemContext): Promise<void> {
     this.ctx = ctx;
     this.stopping = false;
+    if (this.opts.keepAlive ?? !this.opts.clock) this.keepAliveTimer ??= setInterval(() => undefined, 1 << 30);
     this.runScript = this.opts.runScript ?? defaultRunScript(ctx.log);
     this.scheduler = new CheckScheduler({ ...(this.opts.scheduler ?? {}), clock: this.clock });
     this.agg = new RealServerAggregator();
@@ -438,6 +445,8 @@ export class LvsSubsystem implements Subsystem {
     this.stopping = true;
     if (this.haTimer !== undefined) this.clock.clearTimeout(this.haTimer);
     this.haTimer = undefined;
+    if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
+    this.keepAliveTimer = undefined;
     if (!this.scheduler) return; // start() never got that far
     this.scheduler.stop();
     // omega (ipwrapper.c clear_service_rs / update_vs_notifies with stopping): notify_down of alive real servers and
