@@ -50,6 +50,8 @@ export interface DaemonArgs {
   logFormat?: string;
   /** lvskeeper's own: status/metrics endpoint, host:port or a unix socket path; 'off' disables */
   statusListen?: string;
+  /** internal: set by the parent on the two child processes it forks (vrrp | check); not for users */
+  lvskChild?: string;
   /** options accepted for compatibility that lvskeeper ignores, for a warning */
   ignored: string[];
 }
@@ -97,6 +99,8 @@ const SPECS: OptSpec[] = [
   { short: 'h', long: 'help', kind: 'none', key: 'help' },
   { long: 'log-format', kind: 'required', key: 'logFormat' },
   { long: 'status-listen', kind: 'required', key: 'statusListen' },
+  // internal (not in USAGE): the parent runs each subsystem in a child of this program, as keepalived forks
+  { long: 'lvsk-child', kind: 'required', key: 'lvskChild' },
 ];
 
 export class UsageError extends Error {

@@ -15,6 +15,18 @@ export interface IpvsCounterSnapshot {
   }>;
 }
 
+/**
+ * Which metric families a registry exports: all of them in a single-process daemon; with children each
+ * process exports its own (vrrp, check, daemon) so that the parent can concatenate the texts without clashes.
+ * Families not exported still exist (subsystems update them) but are not registered.
+ */
+export enum MetricFamily {
+  Vrrp = 'vrrp',
+  Check = 'check',
+  Daemon = 'daemon',
+}
+export const ALL_FAMILIES: readonly MetricFamily[] = [MetricFamily.Vrrp, MetricFamily.Check, MetricFamily.Daemon];
+
 export const VRRP_STATE_VALUE: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 4 };
 
 export class Metrics {
@@ -30,27 +42,38 @@ export class Metrics {
   readonly ipvsOps: Counter<'op' | 'result'>;
   readonly reloads: Counter<'result'>;
   readonly configGeneration: Gauge;
+  /** parent only: child processes respawned, and whether each is running / answered the last scrape */
+  readonly childRestarts: Counter<'child'>;
+  readonly childUp: Gauge<'child'>;
+  readonly childScrapeOk: Gauge<'child'>;
   private ipvsSource: (() => Promise<IpvsCounterSnapshot | undefined>) | undefined;
 
-  constructor() {
-    const r = [this.registry];
-    this.vrrpState = new Gauge({ name: 'lvskeeper_vrrp_state', help: 'VRRP instance state (0 init, 1 backup, 2 master, 3 fault, 4 stop)', labelNames: ['instance'], registers: r });
-    this.vrrpTransitions = new Counter({ name: 'lvskeeper_vrrp_transitions_total', help: 'VRRP state transitions', labelNames: ['instance', 'from', 'to'], registers: r });
-    this.vrrpAdvertsSent = new Counter({ name: 'lvskeeper_vrrp_adverts_sent_total', help: 'VRRP advertisements sent', labelNames: ['instance'], registers: r });
-    this.vrrpAdvertsReceived = new Counter({ name: 'lvskeeper_vrrp_adverts_received_total', help: 'VRRP advertisements received and accepted', labelNames: ['instance'], registers: r });
-    this.vrrpAdvertsRejected = new Counter({ name: 'lvskeeper_vrrp_adverts_rejected_total', help: 'VRRP advertisements rejected, by reason', labelNames: ['instance', 'reason'], registers: r });
-    this.checkResults = new Counter({ name: 'lvskeeper_check_results_total', help: 'Health check results', labelNames: ['virtual_server', 'real_server', 'checker', 'result'], registers: r });
+  constructor(families: readonly MetricFamily[] = ALL_FAMILIES) {
+    const reg = (f: MetricFamily): Registry[] => (families.includes(f) ? [this.registry] : []);
+    const vr = reg(MetricFamily.Vrrp);
+    const ck = reg(MetricFamily.Check);
+    const dm = reg(MetricFamily.Daemon);
+    this.vrrpState = new Gauge({ name: 'lvskeeper_vrrp_state', help: 'VRRP instance state (0 init, 1 backup, 2 master, 3 fault, 4 stop)', labelNames: ['instance'], registers: vr });
+    this.vrrpTransitions = new Counter({ name: 'lvskeeper_vrrp_transitions_total', help: 'VRRP state transitions', labelNames: ['instance', 'from', 'to'], registers: vr });
+    this.vrrpAdvertsSent = new Counter({ name: 'lvskeeper_vrrp_adverts_sent_total', help: 'VRRP advertisements sent', labelNames: ['instance'], registers: vr });
+    this.vrrpAdvertsReceived = new Counter({ name: 'lvskeeper_vrrp_adverts_received_total', help: 'VRRP advertisements received and accepted', labelNames: ['instance'], registers: vr });
+    this.vrrpAdvertsRejected = new Counter({ name: 'lvskeeper_vrrp_adverts_rejected_total', help: 'VRRP advertisements rejected, by reason', labelNames: ['instance', 'reason'], registers: vr });
+    this.checkResults = new Counter({ name: 'lvskeeper_check_results_total', help: 'Health check results', labelNames: ['virtual_server', 'real_server', 'checker', 'result'], registers: ck });
     this.checkDuration = new Histogram({
       name: 'lvskeeper_check_duration_seconds',
       help: 'Health check duration',
       labelNames: ['checker'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-      registers: r,
+      registers: ck,
     });
-    this.realServerUp = new Gauge({ name: 'lvskeeper_real_server_up', help: 'Real server health (1 up, 0 down)', labelNames: ['virtual_server', 'real_server'], registers: r });
-    this.ipvsOps = new Counter({ name: 'lvskeeper_ipvs_operations_total', help: 'IPVS operations issued by the reconciler', labelNames: ['op', 'result'], registers: r });
-    this.reloads = new Counter({ name: 'lvskeeper_config_reloads_total', help: 'Configuration reloads (SIGHUP)', labelNames: ['result'], registers: r });
-    this.configGeneration = new Gauge({ name: 'lvskeeper_config_generation', help: 'Generation of the running configuration (1 at start)', registers: r });
+    this.realServerUp = new Gauge({ name: 'lvskeeper_real_server_up', help: 'Real server health (1 up, 0 down)', labelNames: ['virtual_server', 'real_server'], registers: ck });
+    this.ipvsOps = new Counter({ name: 'lvskeeper_ipvs_operations_total', help: 'IPVS operations issued by the reconciler', labelNames: ['op', 'result'], registers: ck });
+    this.reloads = new Counter({ name: 'lvskeeper_config_reloads_total', help: 'Configuration reloads (SIGHUP)', labelNames: ['result'], registers: dm });
+    this.configGeneration = new Gauge({ name: 'lvskeeper_config_generation', help: 'Generation of the running configuration (1 at start)', registers: dm });
+
+    this.childRestarts = new Counter({ name: 'lvskeeper_child_restarts_total', help: 'Child processes (vrrp, checkers) respawned after they died', labelNames: ['child'], registers: dm });
+    this.childUp = new Gauge({ name: 'lvskeeper_child_up', help: 'Child process running (1) or not (0)', labelNames: ['child'], registers: dm });
+    this.childScrapeOk = new Gauge({ name: 'lvskeeper_child_scrape_ok', help: 'Child answered this scrape in time (1) or not (0); its metrics are missing then', labelNames: ['child'], registers: dm });
 
     // IPVS counters are read from the kernel at scrape time.
     const self = this;
@@ -61,7 +84,7 @@ export class Metrics {
         name,
         help,
         labelNames: labels as string[],
-        registers: r,
+        registers: ck,
         async collect() {
           this.reset();
           const snap = self.ipvsSource ? await self.ipvsSource().catch(() => undefined) : undefined;

@@ -3,7 +3,6 @@
 import * as http from 'http';
 import * as fs from 'fs';
 import type { AddressInfo } from 'net';
-import type { Metrics } from './metrics';
 import { SECRET_FIELDS } from '../config/model';
 
 export const DEFAULT_STATUS_LISTEN = '127.0.0.1:9201';
@@ -27,13 +26,19 @@ export function redact(v: unknown): unknown {
   return JSON.parse(JSON.stringify(v, (k, x: unknown) => (secrets.has(k) && x !== undefined && x !== null ? '[redacted]' : typeof x === 'bigint' ? x.toString() : x)));
 }
 
+/** Where /metrics comes from: a Metrics registry, or the parent's merge of its children's texts. */
+export interface MetricsSource {
+  text(): Promise<string>;
+  registry: { contentType: string };
+}
+
 export interface StatusServer {
   close(): Promise<void>;
   /** "127.0.0.1:41234" or the socket path */
   address(): string;
 }
 
-export async function startStatusServer(opts: { listen: Listen; state: () => unknown | Promise<unknown>; metrics: Metrics }): Promise<StatusServer | undefined> {
+export async function startStatusServer(opts: { listen: Listen; state: () => unknown | Promise<unknown>; metrics: MetricsSource }): Promise<StatusServer | undefined> {
   const { listen } = opts;
   if (listen.kind === 'off') return undefined;
   const server = http.createServer((req, res) => {
