@@ -1,7 +1,7 @@
-// MISC_CHECK: run misc_path as uid/gid; exit 0 = up, 1 = down, misc_dynamic 2..255 = up with weight code-2; on timeout
+// MISC_CHECK: run misc_path as uid/gid (util/script-runner.ts); exit 0 = up, 1 = down, misc_dynamic 2..255 = up with weight code-2; on timeout
 // SIGTERM the process group, SIGKILL 2 s later (keepalived check_misc.c). Children are always reaped.
 
-import { spawn } from 'node:child_process';
+import { runScript, SCRIPT_KILL_GRACE_MS, type ScriptError } from '../util/script-runner';
 import { CheckerKind, CheckError, CheckResult, failResult, okResult, performanceNow, TargetOf } from './types';
 
 const WHITE = ' \t\f\n\r\v';
@@ -128,7 +128,7 @@ export function setMiscConcurrency(n: number): void {
 }
 
 /** keepalived's SIGTERM -> SIGKILL interval (check_misc.c misc_check_child_thread: timeout = 2 s). */
-export const MISC_KILL_DELAY_MS = 2000;
+export const MISC_KILL_DELAY_MS = SCRIPT_KILL_GRACE_MS;
 
 /** Classifies a script's end (check_misc.c misc_check_child_thread). */
 export function judgeExit(code: number | null, sig: NodeJS.Signals | null, dynamic: boolean, timedOut: boolean): { ok: boolean; weight?: number; message: string } {
@@ -152,46 +152,14 @@ export async function checkMisc(target: TargetOf<CheckerKind.Misc>, signal: Abor
   }
   if (signal.aborted || !(await scripts.acquire(signal))) return failResult('timed out (not started: too many scripts running)', started, { timedOut: true });
   try {
-    return await new Promise<CheckResult>((resolve) => {
-      let timedOut = false;
-      let killTimer: NodeJS.Timeout | undefined;
-      const child = spawn(argv[0]!, argv.slice(1), {
-        stdio: 'ignore',
-        detached: true, // own process group, so the whole group can be signalled (kill(-pid))
-        uid: m.uid,
-        gid: m.gid,
-      });
-      const killGroup = (sig: NodeJS.Signals): void => {
-        try {
-          if (child.pid) process.kill(-child.pid, sig);
-        } catch {
-          /* ESRCH: already gone */
-        }
-      };
-      const onAbort = (): void => {
-        timedOut = true;
-        killGroup('SIGTERM');
-        killTimer = setTimeout(() => killGroup('SIGKILL'), MISC_KILL_DELAY_MS);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      child.once('error', (e: NodeJS.ErrnoException) => {
-        signal.removeEventListener('abort', onAbort);
-        if (killTimer) clearTimeout(killTimer);
-        resolve(failResult(`could not run ${argv[0]}: ${e.code ?? e.message}`, started));
-      });
-      child.once('exit', (code, sig) => {
-        signal.removeEventListener('abort', onAbort);
-        if (killTimer) clearTimeout(killTimer);
-        // After a forced termination make sure grandchildren die too (check_misc.c: kill(-pid, SIGKILL)).
-        if (timedOut) killGroup('SIGKILL');
-        const j = judgeExit(code, sig, !!m.miscDynamic, timedOut);
-        resolve(
-          j.ok
-            ? okResult(j.message, started, j.weight !== undefined ? { weight: j.weight } : {})
-            : failResult(j.message, started, { timedOut }),
-        );
-      });
-    });
+    // util/script-runner.ts: as uid:gid (supplementary groups dropped), own process group, SIGTERM then SIGKILL
+    const ids = m.uid !== undefined || m.gid !== undefined ? { uid: m.uid ?? 0, gid: m.gid ?? m.uid ?? 0, user: String(m.uid ?? 0) } : undefined;
+    const r = await runScript(argv, ids, { signal, graceMs: MISC_KILL_DELAY_MS });
+    const j = judgeExit(r.code, r.signal, !!m.miscDynamic, r.timedOut);
+    return j.ok ? okResult(j.message, started, j.weight !== undefined ? { weight: j.weight } : {}) : failResult(j.message, started, { timedOut: r.timedOut });
+  } catch (e) {
+    const err = e as ScriptError;
+    return failResult(`could not run ${argv[0]}: ${err.code ?? err.message}`, started);
   } finally {
     scripts.release();
   }

@@ -1,6 +1,5 @@
 // The checkers + IPVS subsystem (keepalived's healthchecker process, `lvskeeper -C`): runs every configured checker,
 // turns checker states into real-server health and quorum, and keeps the kernel's IPVS table equal to the desired one.
-import { spawn } from 'node:child_process';
 import os from 'node:os';
 import {
   CheckScheduler,
@@ -24,6 +23,8 @@ import type { Table } from '../lvs/state';
 import type { Subsystem, SubsystemContext } from './subsystem';
 import type { Logger } from '../util/log';
 import type { IpvsCounterSnapshot } from './metrics';
+import { configureScripts, currentScriptGate, runScript } from '../util/script-runner';
+import { AddressMonitor } from '../rtnl/address-monitor';
 
 export interface LvsSubsystemOptions {
   /** IPVS client; default: the kernel's (generic netlink). null = run without IPVS. Thrown ENOENT = IPVS missing. */
@@ -33,10 +34,10 @@ export interface LvsSubsystemOptions {
   scheduler?: Omit<SchedulerOptions, 'clock'>;
   /** runs a notify/quorum script; default: spawn without a shell. `wait` > 0: stopping, wait at most that many ms */
   runScript?: (script: NotifyScript, waitMs: number) => Promise<void> | void;
-  /** ha_suspend: is this address configured on this host? default: os.networkInterfaces() */
+  /** ha_suspend: is this address configured on this host? default: rtnetlink address monitoring (no polling) */
   isLocalAddress?: (address: string) => boolean;
   resyncMs?: number;
-  /** how often ha_suspend re-reads local addresses; default 1 s */
+  /** with isLocalAddress (or when rtnetlink monitoring fails): how often ha_suspend re-reads local addresses; default 1 s */
   haSuspendPollMs?: number;
   /**
    * Hold the process open from start() to stop() (default: true unless a clock is injected). The scheduler's and the
@@ -59,35 +60,23 @@ interface RsInfo {
   checkerIds: string[];
 }
 
-/** Runs a script the way keepalived's notify_exec does: argv split already, no shell, not waited for. */
+/**
+ * Runs a script the way keepalived's notify_exec does: argv split already, no shell, not waited for; as its user and
+ * only if the configuration's script security lets it (util/script-runner.ts; a refusal is logged there, once).
+ */
 export function defaultRunScript(log: Logger): (s: NotifyScript, waitMs: number) => Promise<void> {
-  return (s, waitMs) =>
-    new Promise<void>((resolve) => {
-      const argv = s.args.length ? s.args : s.command.trim().split(/\s+/);
-      let done = false;
-      const finish = (): void => {
-        if (!done) {
-          done = true;
-          resolve();
-        }
-      };
-      try {
-        const child = spawn(argv[0], argv.slice(1), { stdio: 'ignore' });
-        child.on('error', (e) => {
-          log.error({ err: e, script: s.command }, `script ${s.command} failed to start: ${e.message}`);
-          finish();
-        });
-        child.on('exit', (code, sig) => {
-          if (code) log.warn({ script: s.command, code, signal: sig }, `script ${s.command} exited with status ${code}`);
-          finish();
-        });
-        if (waitMs > 0) setTimeout(finish, waitMs).unref();
-        else finish();
-      } catch (e) {
-        log.error({ err: e, script: s.command }, `script ${s.command} failed to start: ${(e as Error).message}`);
-        finish();
-      }
-    });
+  return async (s, waitMs) => {
+    const argv = s.args.length ? s.args : s.command.trim().split(/\s+/);
+    const p = currentScriptGate().prepare(argv, s.user, s.group, 'notify script');
+    if (!p.ok) return;
+    const run = runScript(p.script.argv, p.script.ids).then(
+      (r) => {
+        if (r.code) log.warn({ script: s.command, code: r.code, signal: r.signal }, `script ${s.command} exited with status ${r.code}`);
+      },
+      (e: Error) => log.error({ err: e, script: s.command }, `script ${s.command} failed to start: ${e.message}`),
+    );
+    if (waitMs > 0) await Promise.race([run, new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref())]);
+  };
 }
 
 /** Real server label in metrics: "addr:port" as in the IPVS counters ("[v6]:port"). */
@@ -117,6 +106,9 @@ export class LvsSubsystem implements Subsystem {
   private quorum = new Map<string, boolean>();
   private suspended = new Set<string>();
   private haTimer: unknown;
+  /** ha_suspend's view of local addresses (RTM_NEWADDR/RTM_DELADDR); undefined: not needed, or polling instead */
+  private addrMon: AddressMonitor | undefined;
+  private addrMonFailed = false;
   private runScript!: (s: NotifyScript, waitMs: number) => Promise<void> | void;
   private stopping = false;
   private config?: Config;
@@ -156,6 +148,7 @@ export class LvsSubsystem implements Subsystem {
     await this.openIpvs();
 
     this.config = config;
+    configureScripts(config.globalDefs, (level, msg) => ctx.log[level](msg));
     this.plans = this.plan(config);
     for (const p of this.plans) this.addVs(p);
     for (const p of this.plans) this.initQuorum(p);
@@ -164,6 +157,7 @@ export class LvsSubsystem implements Subsystem {
       for (const p of this.plans) for (const r of p.realServers) if (this.agg.isAlive(r.id) && r.rs.notifyUp) void this.runScript(r.rs.notifyUp, 0);
 
     if (this.client) await this.startIpvs(config);
+    await this.watchAddresses();
     this.updateHaSuspend();
     this.armHaPoll();
     this.scheduler.start();
@@ -319,8 +313,9 @@ export class LvsSubsystem implements Subsystem {
   private updateHaSuspend(force = false): void {
     const ha = this.plans.filter((p) => p.vs.haSuspend && p.addresses.length);
     if (!ha.length && !this.suspended.size) return;
-    const locals = this.opts.isLocalAddress ? undefined : localAddresses();
-    const isLocal = this.opts.isLocalAddress ?? ((a: string) => locals!.has(a));
+    const mon = this.addrMon;
+    const locals = this.opts.isLocalAddress || mon ? undefined : localAddresses();
+    const isLocal = this.opts.isLocalAddress ?? (mon ? (a: string) => mon.has(a) : (a: string) => locals!.has(a));
     for (const p of this.plans) {
       const suspend = p.vs.haSuspend && p.addresses.length > 0 && !p.addresses.some((a) => isLocal(a));
       if (suspend === this.suspended.has(p.id)) {
@@ -335,8 +330,26 @@ export class LvsSubsystem implements Subsystem {
     }
   }
 
+  /** ha_suspend without an injected isLocalAddress: follow address changes over rtnetlink (fallback: polling). */
+  private async watchAddresses(): Promise<void> {
+    if (this.opts.isLocalAddress || this.addrMon || this.addrMonFailed || !this.plans.some((p) => p.vs.haSuspend)) return;
+    const mon = new AddressMonitor();
+    mon.on('change', () => {
+      if (!this.stopping) this.updateHaSuspend();
+    });
+    mon.on('error', (e: Error) => this.log.warn({ err: e }, `ha_suspend address monitor: ${e.message}`));
+    try {
+      await mon.start();
+      this.addrMon = mon;
+    } catch (e) {
+      mon.stop();
+      this.addrMonFailed = true;
+      this.log.warn({ err: e }, `ha_suspend: rtnetlink address monitoring failed (${(e as Error).message}); polling local addresses`);
+    }
+  }
+
   private armHaPoll(): void {
-    if (!this.plans.some((p) => p.vs.haSuspend) || this.stopping) return;
+    if (!this.plans.some((p) => p.vs.haSuspend) || this.stopping || this.addrMon) return;
     this.haTimer = this.clock.setTimeout(() => {
       this.haTimer = undefined;
       this.updateHaSuspend();
@@ -347,6 +360,7 @@ export class LvsSubsystem implements Subsystem {
   async reload(prev: Config, next: Config, ctx: SubsystemContext): Promise<void> {
     void prev;
     this.ctx = ctx;
+    configureScripts(next.globalDefs, (level, msg) => ctx.log[level](msg));
     const newPlans = this.plan(next);
     const oldRs = this.rs;
     const oldCheckers = this.checkers;
@@ -410,6 +424,7 @@ export class LvsSubsystem implements Subsystem {
       } else this.initQuorum(p);
     }
     for (const id of [...this.suspended]) if (!newPlans.some((p) => p.id === id)) this.suspended.delete(id);
+    await this.watchAddresses();
     this.updateHaSuspend(true);
     if (this.haTimer === undefined) this.armHaPoll();
     this.config = next;
@@ -445,6 +460,9 @@ export class LvsSubsystem implements Subsystem {
     this.stopping = true;
     if (this.haTimer !== undefined) this.clock.clearTimeout(this.haTimer);
     this.haTimer = undefined;
+    this.addrMon?.stop();
+    this.addrMon = undefined;
+    this.addrMonFailed = false;
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
     this.keepAliveTimer = undefined;
     if (!this.scheduler) return; // start() never got that far

@@ -1,6 +1,7 @@
 // Maps the keepalived model's checkers (config/model.ts) onto the health checkers' CheckTarget (check/types.ts),
 // with keepalived's inheritance: connect_ip/port from the real server, virtualhost from the real or virtual server.
-import { CheckerKind, CheckTarget, HttpProtocol, makeTiming, validateTarget } from '../check/index';
+import { CheckerKind, CheckTarget, HttpProtocol, makeTiming, targetArgv, validateTarget } from '../check/index';
+import { scriptGateFor, scriptPolicyOf } from '../util/script-runner';
 import type { DnsTypeName, ServiceProtocol, TargetIssue } from '../check/index';
 import type { Checker, Config, RealServer, VirtualServer } from '../config/model';
 
@@ -68,16 +69,31 @@ export function checkTargets(config: Config, vs: VirtualServer, rs: RealServer, 
         out.push({ id, kind: c.type, issues: [{ severity: 'error', code: 'EMISCPATH', message: 'MISC_CHECK has no misc_path; should name a script' }] });
         return;
       }
-      if (c.user) issues.push({ severity: 'warning', code: 'EMISCUSER', message: `misc_path user ${c.user} is not applied; the script runs as the daemon's user` });
+      // as its user, refused when check_script_secure says so: keepalived removes the checker (check_misc.c
+      // check_misc_script_security), so the real server no longer depends on it
+      let argv: string[];
+      try {
+        argv = targetArgv({ miscPath: c.script.command, argv: c.script.args.length ? c.script.args : undefined });
+      } catch (e) {
+        out.push({ id, kind: c.type, issues: [{ severity: 'error', code: 'EMISCPATH', message: (e as Error).message }] });
+        return;
+      }
+      const prep = scriptGateFor(scriptPolicyOf(config.globalDefs)).prepare(argv, c.user, c.group, 'misc script');
+      if (!prep.ok) {
+        out.push({ id, kind: c.type, issues: [{ severity: 'error', code: 'EMISCSCRIPT', message: prep.reason }] });
+        return;
+      }
       const target: CheckTarget = {
         ...base,
         kind: CheckerKind.Misc,
         timing,
         misc: {
           miscPath: c.script.command,
-          argv: c.script.args.length ? c.script.args : undefined,
+          argv: prep.script.argv,
           miscTimeoutMs: c.timeout !== undefined ? c.timeout * 1000 : undefined,
           miscDynamic: c.dynamic,
+          uid: prep.script.ids.uid,
+          gid: prep.script.ids.gid,
         },
       };
       out.push({ id, kind: c.type, target, issues: [...issues, ...validateTarget(target)] });

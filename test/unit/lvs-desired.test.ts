@@ -109,7 +109,7 @@ virtual_server 10.0.0.1 80 {
       connect_timeout 2
     }
     MISC_CHECK {
-      misc_path "/bin/check.sh a b"
+      misc_path "/bin/sh a b"
       misc_dynamic
     }
     UDP_CHECK {
@@ -137,7 +137,7 @@ virtual_server 10.0.0.1 80 {
   }
   const misc = ts[1].target!;
   if (misc.kind === CheckerKind.Misc) {
-    t.equal(misc.misc.miscPath, '/bin/check.sh a b');
+    t.equal(misc.misc.miscPath, '/bin/sh a b');
     t.equal(misc.misc.miscDynamic, true);
   }
   const file = ts[3].target!;

@@ -1,7 +1,7 @@
-// VRRP notify scripts: keepalived's argument lists (vrrp_notify.c notify_script_exec) and a runner that spawns them without a shell, as their user, never waiting on them.
-import { spawn } from 'node:child_process';
+// VRRP notify scripts: keepalived's argument lists (vrrp_notify.c notify_script_exec) and a runner that spawns them without a shell, as their user (util/script-runner.ts), never waiting on them.
 import { readFile } from 'node:fs/promises';
 import type { NotifyScript } from '../../config/model';
+import { currentScriptGate, runScript, userDbFromText, type RunResult, type ScriptError, type ScriptGate } from '../../util/script-runner';
 
 /** States a notify names (keepalived VRRP_STATE_* as printed by notify_script_exec). */
 export enum NotifyState {
@@ -87,26 +87,21 @@ export interface Ids {
   gid: number;
 }
 
-/** getpwnam/getgrnam from /etc/passwd and /etc/group (numeric names are taken as ids). */
+/** getpwnam/getgrnam from /etc/passwd and /etc/group (numeric names are taken as ids); the shared rules of util/script-runner.ts. */
 export async function resolveIds(user: string | undefined, group: string | undefined, read = (p: string) => readFile(p, 'utf8')): Promise<Partial<Ids>> {
   const out: Partial<Ids> = {};
+  if (!user && !group) return out;
+  const db = userDbFromText(user ? await read('/etc/passwd') : '', group ? await read('/etc/group') : '');
   if (user) {
-    if (/^\d+$/.test(user)) out.uid = Number(user);
-    else {
-      const line = (await read('/etc/passwd')).split('\n').find((l) => l.split(':')[0] === user);
-      if (!line) throw new NotifyError('resolve user', user, 'ENOENT', `user ${user} does not exist; should be in /etc/passwd`);
-      const f = line.split(':');
-      out.uid = Number(f[2]);
-      out.gid = Number(f[3]);
-    }
+    const u = db.user(user);
+    if (!u) throw new NotifyError('resolve user', user, 'ENOENT', `user ${user} does not exist; should be in /etc/passwd`);
+    out.uid = u.uid;
+    out.gid = u.gid;
   }
   if (group) {
-    if (/^\d+$/.test(group)) out.gid = Number(group);
-    else {
-      const line = (await read('/etc/group')).split('\n').find((l) => l.split(':')[0] === group);
-      if (!line) throw new NotifyError('resolve group', group, 'ENOENT', `group ${group} does not exist; should be in /etc/group`);
-      out.gid = Number(line.split(':')[2]);
-    }
+    const g = db.group(group);
+    if (g === undefined) throw new NotifyError('resolve group', group, 'ENOENT', `group ${group} does not exist; should be in /etc/group`);
+    out.gid = g;
   }
   return out;
 }
@@ -123,34 +118,21 @@ export class NotifyError extends Error {
   }
 }
 
-export interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  timedOut: boolean;
-}
+export type { RunResult };
 
 /**
- * Starts a command without a shell. Resolves when it exits (or is SIGKILLed after `timeoutMs`); callers that
- * must not wait simply do not await it. Spawn errors reject with NotifyError.
+ * Starts a command without a shell, as its user (script-runner.ts: script_user / keepalived_script defaults and, per
+ * configuration, keepalived's script security verdict). Resolves when it exits (or is SIGKILLed, with its process
+ * group, after `timeoutMs`); callers that must not wait simply do not await it. A refused script or a spawn error
+ * rejects with NotifyError (code ENOENT, EACCES, EINSECURE, ENOUSER, ENODEFAULTUSER, ...).
  */
-export async function runCommand(c: NotifyCommand, timeoutMs?: number): Promise<RunResult> {
-  const ids = await resolveIds(c.user, c.group);
-  return new Promise((resolve, reject) => {
-    let timedOut = false;
-    const child = spawn(c.file, c.args, { stdio: 'ignore', ...(ids.uid !== undefined ? { uid: ids.uid } : {}), ...(ids.gid !== undefined ? { gid: ids.gid } : {}) });
-    const timer = timeoutMs
-      ? setTimeout(() => {
-          timedOut = true;
-          child.kill('SIGKILL');
-        }, timeoutMs)
-      : undefined;
-    child.once('error', (e: NodeJS.ErrnoException) => {
-      if (timer) clearTimeout(timer);
-      reject(new NotifyError('run', c.file, e.code ?? 'ESPAWN', e.message));
-    });
-    child.once('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, signal, timedOut });
-    });
-  });
+export async function runCommand(c: NotifyCommand, timeoutMs?: number, gate: ScriptGate = currentScriptGate()): Promise<RunResult> {
+  const p = gate.prepare([c.file, ...c.args], c.user, c.group, 'notify script');
+  if (!p.ok) throw new NotifyError('run', c.file, p.code, p.reason);
+  try {
+    return await runScript(p.script.argv, p.script.ids, { timeoutMs, graceMs: 0 });
+  } catch (e) {
+    const err = e as ScriptError;
+    throw new NotifyError('run', c.file, err.code ?? 'ESPAWN', err.message);
+  }
 }

@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events';
 import { readFile, writeFile, stat } from 'node:fs/promises';
 import type { TrackFile, VrrpScript } from '../../config/model';
 import { PRIORITY_OWNER } from '../../vrrp/constants';
-import { argvOf, runCommand } from './notify';
+import { argvOf } from './notify';
+import { currentScriptGate, runScript, SCRIPT_KILL_GRACE_MS, type PreparedScript, type ScriptGate } from '../../util/script-runner';
 
 export enum TrackKind {
   Interface = 'interface',
@@ -76,29 +77,56 @@ export function scriptResult(s: ScriptState, success: boolean, rise: number, fal
   return { good: s.good, streak };
 }
 
-/** Runs one vrrp_script every `interval` seconds; emits 'change' (good) when its rise/fall state flips. SIGKILL on timeout. */
+/**
+ * Runs one vrrp_script every `interval` seconds; emits 'change' (good) when its rise/fall state flips. On timeout the
+ * script's process group gets SIGTERM, then SIGKILL 2 s later (vrrp_scheduler.c vrrp_script_child_thread).
+ * The script runs as its user (util/script-runner.ts); a script the gate refuses (user missing, not found, not
+ * executable, insecure with enable_script_security) is `disabled`: keepalived removes it from every instance
+ * (vrrp.c check_vrrp_script_security), so it must not count as tracked at all.
+ */
 export class ScriptTracker extends EventEmitter {
   private st: ScriptState;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private stopped = false;
   lastExit: number | null = null;
+  /** why the script does not run (then it is not tracked) */
+  disabledReason: string | undefined;
+  private prepared: PreparedScript | undefined;
 
   constructor(
     readonly script: VrrpScript,
     private readonly defaults: { user?: string; group?: string } = {},
     private readonly onError: (e: Error) => void = () => undefined,
+    private readonly gate: ScriptGate = currentScriptGate(),
   ) {
     super();
     this.st = { good: !script.initFail, streak: 0 };
+    this.prepare();
   }
 
   get good(): boolean {
     return this.st.good;
   }
 
+  /** true when the script is refused: instances must ignore it (keepalived: "Disabling track script X ..."). */
+  get disabled(): boolean {
+    return this.disabledReason !== undefined;
+  }
+
+  private prepare(): void {
+    if (!this.script.script) return;
+    // vrrp_script's own `user`, else the script line's, else the defaults (vrrp_parser.c vrrp_vscript_user_handler)
+    const user = this.script.user ?? this.script.script.user ?? this.defaults.user;
+    const group = this.script.group ?? this.script.script.group ?? (user === this.defaults.user ? this.defaults.group : undefined);
+    const p = this.gate.prepare(argvOf(this.script.script), user, group, `track script ${this.script.name}`);
+    if (p.ok) this.prepared = p.script;
+    else this.disabledReason = p.reason;
+  }
+
   start(): void {
     this.stopped = false;
+    if (this.disabled) return;
     this.tick();
   }
 
@@ -111,14 +139,10 @@ export class ScriptTracker extends EventEmitter {
   private tick(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => this.tick(), Math.max(1, this.script.interval) * 1000);
-    if (this.running || !this.script.script) return;
+    if (this.running || !this.prepared) return;
     this.running = true;
-    const argv = argvOf(this.script.script);
-    const file = argv.shift()!;
-    const user = this.script.user ?? this.script.script.user ?? this.defaults.user;
-    const group = this.script.group ?? this.script.script.group ?? (user === this.defaults.user ? this.defaults.group : undefined);
     const timeoutMs = (this.script.timeout ?? this.script.interval) * 1000;
-    runCommand({ file, args: argv, ...(user ? { user } : {}), ...(group ? { group } : {}) }, timeoutMs)
+    runScript(this.prepared.argv, this.prepared.ids, { timeoutMs, graceMs: SCRIPT_KILL_GRACE_MS })
       .then((r) => {
         this.lastExit = r.code;
         this.record(!r.timedOut && r.code === 0);
