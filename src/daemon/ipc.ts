@@ -167,7 +167,6 @@ export class IpcRequester {
         this.pending.delete(id);
         reject(new IpcError('ETIMEDOUT', this.role, op, `no answer within ${timeoutMs} ms`));
       }, timeoutMs);
-      timer.unref();
       this.pending.set(id, { op, resolve: resolve as (v: unknown) => void, reject, timer });
       let sent = false;
       try {

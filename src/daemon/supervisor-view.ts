@@ -51,7 +51,7 @@ export function mergeMetrics(parentText: string, answers: Answer<'metrics'>[]): 
       if (line === '') continue;
       const fam = familyOf(line);
       if (fam !== undefined) {
-        skip = seen.has(fam) && !mine.has(fam);
+        skip = seen.has(fam); // seen holds the earlier texts' families only
         mine.add(fam);
       }
       if (!skip) out.push(line);
