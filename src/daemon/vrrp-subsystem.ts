@@ -189,17 +189,11 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
       const family = m.family === 6 ? AddressFamily.Inet6 : AddressFamily.Inet;
       const vmac = m.useVmac ? await this.createVmac(m, link, source, group === undefined) : undefined;
       const xmitBase = !!vmac && (m.vmacXmitBase || group === undefined);
-      const transport = this.pool!.acquire({
-        instance: m.name,
-        vrid: m.virtualRouterId ?? 0,
-        family,
-        iface: link.name,
-        ifindex: link.index,
-        source,
-        ...(group ? { group } : {}),
-        unicastTtl: m.unicastTtl,
-        ...(vmac && !xmitBase ? { txVia: { iface: vmac.name, ifindex: vmac.index } } : {}),
-      });
+      // keepalived vrrp_create_sockpool: the socket is on the VMAC (vrrp->ifp) unless vmac_xmit_base. It must
+      // receive there too: the parent hands a multicast frame whose source MAC is one of its private macvlans'
+      // (the peer's VMAC is ours) to that macvlan only (drivers/net/macvlan.c macvlan_handle_frame).
+      const on = vmac && !xmitBase ? { iface: vmac.name, ifindex: vmac.index } : { iface: link.name, ifindex: link.index };
+      const transport = this.pool!.acquire({ instance: m.name, vrid: m.virtualRouterId ?? 0, family, ...on, source, ...(group ? { group } : {}), unicastTtl: m.unicastTtl });
       const r = new InstanceRunner({ model: m, primaryAddress: source, transport, env: this, ...(group ? { multicastGroup: group } : {}), ...(vmac ? { vmacDev: vmac.name } : {}) });
       this.runners.set(m.name, r);
       r.tracked = this.trackedFor(m);
@@ -506,7 +500,8 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     // notify_stop scripts: keepalived waits up to 1 s for them
     await Promise.race([Promise.allSettled([...this.running]), new Promise((res) => setTimeout(res, 1000).unref())]);
     this.pushMetrics();
-    if (!ctx.args.dontReleaseVrrp) await this.applyStatic(this.config, undefined);
+    // keepalived vrrp_terminate_phase1 clears static_ipaddress/static_routes even with -V (checked against 2.2.7)
+    await this.applyStatic(this.config, undefined);
     for (const f of this.fifos) await f.close();
     this.fifos = [];
     this.sender?.close();

@@ -115,11 +115,11 @@ function start(ns: Netns, name: string, argv: string[]): Daemon {
 }
 
 /** Our daemon, VRRP only: `node dist/src/cli/lvskeeper.js -n -l -P -f conf -p pid --status-listen=off`. */
-export function startOurs(topo: Topology, r: Router, conf: string, statusSocket?: string): Daemon {
+export function startOurs(topo: Topology, r: Router, conf: string, statusSocket?: string, extraArgs: string[] = []): Daemon {
   const id = ++seq;
   const f = path.join(topo.dir, `ours${id}.conf`);
   writeFileSync(f, conf);
-  return start(r.ns, `ours${id}`, [process.execPath, CLI, '-n', '-l', '-P', '-f', f, '-p', path.join(topo.dir, `ours${id}.pid`), `--status-listen=${statusSocket ?? 'off'}`]);
+  return start(r.ns, `ours${id}`, [process.execPath, CLI, '-n', '-l', '-P', ...extraArgs, '-f', f, '-p', path.join(topo.dir, `ours${id}.pid`), `--status-listen=${statusSocket ?? 'off'}`]);
 }
 
 /** GET on the daemon's status endpoint over its unix socket (reachable from any namespace). */
@@ -135,12 +135,12 @@ export function getStatus(socketPath: string, url: string): Promise<string> {
 }
 
 /** keepalived 2.2.7, VRRP only, with temporary pid files. */
-export function startKeepalived(topo: Topology, r: Router, conf: string): Daemon {
+export function startKeepalived(topo: Topology, r: Router, conf: string, extraArgs: string[] = []): Daemon {
   const id = ++seq;
   const f = path.join(topo.dir, `ka${id}.conf`);
   writeFileSync(f, conf);
   const p = (x: string): string => path.join(topo.dir, `ka${id}.${x}`);
-  return { ...start(r.ns, `ka${id}`, ['keepalived', '-n', '-l', '-D', '-P', '-f', f, '-p', p('pid'), '-r', p('vpid'), '-c', p('cpid')]), vrrpPidFile: p('vpid') };
+  return { ...start(r.ns, `ka${id}`, ['keepalived', '-n', '-l', '-D', '-P', ...extraArgs, '-f', f, '-p', p('pid'), '-r', p('vpid'), '-c', p('cpid')]), vrrpPidFile: p('vpid') };
 }
 
 /** Stops a daemon (SIGTERM, then SIGKILL after 5 s). */
@@ -236,4 +236,31 @@ export function readText(f: string): string {
   } catch {
     return '';
   }
+}
+
+/** True when `dev` exists in the namespace. */
+export function hasLink(ns: Netns, dev: string): boolean {
+  return ns.run('ip', ['link', 'show', dev]).status === 0;
+}
+
+/** The bridge port the client's br0 learned `mac` on (p1 = router A, p2 = router B), undefined if not learned. */
+export function fdbPort(client: Netns, mac: string): string | undefined {
+  const out = client.run('bridge', ['fdb', 'show', 'br', 'br0']).stdout;
+  return out.split('\n').map((l) => l.trim().split(/\s+/)).find((w) => w[0] === mac && w[1] === 'dev')?.[2];
+}
+
+/** tcpdump -l in a namespace, line-buffered into memory; stop() ends it and returns what it printed. */
+export function capture(ns: Netns, iface: string, filter: string[]): { lines(): string[]; stop(): Promise<string[]> } {
+  const child = spawn('ip', ['netns', 'exec', ns.name, 'tcpdump', '-l', '-nn', '-e', '-i', iface, ...filter], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+  return {
+    lines: () => out.split('\n').filter(Boolean),
+    async stop() {
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(3000)]);
+      return out.split('\n').filter(Boolean);
+    },
+  };
 }

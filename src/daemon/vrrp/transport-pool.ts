@@ -10,14 +10,12 @@ export interface PoolMember {
   instance: string;
   vrid: number;
   family: AddressFamily;
-  /** interface adverts are received on (the configured interface; also the VMAC's parent) */
+  /** interface adverts are sent and received on (the configured interface, or with use_vmac the VMAC unless vmac_xmit_base) */
   iface: string;
   ifindex: number;
   source: string;
   group?: string;
   unicastTtl?: number;
-  /** use_vmac without vmac_xmit_base: adverts leave through this interface (a send-only socket) */
-  txVia?: { iface: string; ifindex: number };
 }
 
 type Opener = (o: TransportOptions) => ClosableTransport;
@@ -37,7 +35,7 @@ export function poolKey(m: PoolMember, perSendSource: boolean): string {
   return `${m.family}|${m.ifindex}|${m.iface}|${dest}${extra}`;
 }
 
-/** The transport an instance runs on: the shared socket for receiving (and sending, unless txVia), its own send-only socket for txVia. */
+/** The transport an instance runs on: its view of the shared socket (its VRID's adverts, its own source address). */
 class MemberTransport implements ClosableTransport {
   readonly kind: ClosableTransport['kind'];
   private closed = false;
@@ -46,7 +44,6 @@ class MemberTransport implements ClosableTransport {
     private readonly pool: TransportPool,
     private readonly entry: Entry,
     private readonly m: PoolMember,
-    private readonly tx: ClosableTransport | undefined,
   ) {
     this.kind = entry.sock.kind;
   }
@@ -54,10 +51,10 @@ class MemberTransport implements ClosableTransport {
   send(msg: Buffer, dst?: string): Promise<number> {
     const to = dst ?? this.m.group;
     if (!to) return Promise.reject(new Error(`(${this.m.instance}) send on ${this.m.iface}: no destination; should be a unicast peer or a multicast group`));
-    const via = this.tx ?? this.entry.sock;
+    const via = this.entry.sock;
     if (via instanceof NativeTransport) {
       const hopLimit = to === this.m.group ? VRRP_TTL : (this.m.unicastTtl ?? VRRP_TTL);
-      return via.sendWith(msg, to, { source: this.m.source, ifindex: this.m.txVia?.ifindex ?? this.m.ifindex, hopLimit });
+      return via.sendWith(msg, to, { source: this.m.source, ifindex: this.m.ifindex, hopLimit });
     }
     return via.send(msg, to);
   }
@@ -75,7 +72,6 @@ class MemberTransport implements ClosableTransport {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.tx?.close();
     this.pool.release(this.entry);
   }
 }
@@ -108,17 +104,8 @@ export class TransportPool {
       this.entries.set(key, e);
       entry = e;
     }
-    let tx: ClosableTransport | undefined;
-    if (m.txVia) {
-      try {
-        tx = this.open({ ...opts, iface: m.txVia.iface, ifindex: m.txVia.ifindex, sendOnly: true });
-      } catch (e) {
-        if (entry.refs === 0) this.drop(entry);
-        throw e;
-      }
-    }
     entry.refs++;
-    return new MemberTransport(this, entry, m, tx);
+    return new MemberTransport(this, entry, m);
   }
 
   private dispatch(e: Entry, iface: string, a: ReceivedAdvert): void {

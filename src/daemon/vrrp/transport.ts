@@ -17,8 +17,6 @@ export interface TransportOptions {
   group?: string;
   /** unicast_ttl (default 255) */
   unicastTtl?: number;
-  /** a send-only socket (the VMAC's transmit side: adverts are received on the parent's shared socket) */
-  sendOnly?: boolean;
 }
 
 /** Per-datagram sending parameters of a shared socket (each instance has its own source and interface). */
@@ -53,8 +51,7 @@ export class NativeTransport extends EventEmitter implements ClosableTransport {
       hopLimit: VRRP_TTL,
       tos: 0xc0,
       ...(v6 ? { checksumOffset: 6 } : {}),
-      ...(o.group && !o.sendOnly ? { join: { group: o.group, ifindex: o.ifindex } } : {}),
-      ...(o.sendOnly ? { noReceive: true } : {}),
+      ...(o.group ? { join: { group: o.group, ifindex: o.ifindex } } : {}),
     });
     this.sock.on('message', (d: ReceivedDatagram) => this.onMessage(d));
     this.sock.on('error', (e: Error) => this.emit('error', e));
@@ -107,7 +104,7 @@ export class RawTransport implements ClosableTransport {
       interface: o.iface,
       ifindex: o.ifindex,
       sourceAddress: o.source,
-      multicast: o.group !== undefined && !o.sendOnly,
+      multicast: o.group !== undefined,
       ...(o.unicastTtl !== undefined ? { unicastTtl: o.unicastTtl } : {}),
     });
     this.sock.on('error', () => undefined);
