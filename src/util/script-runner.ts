@@ -253,7 +253,7 @@ export class ScriptGate {
   }
 
   prepare(argv: readonly string[], user?: string, group?: string, what = 'script'): Prepared {
-    const key = JSON.stringify([argv, user ?? null, group ?? null]);
+    const key = JSON.stringify([what, argv, user ?? null, group ?? null]);
     const hit = this.cache.get(key);
     if (hit) return hit;
     const r = this.decide(argv, user, group, what);
