@@ -3,14 +3,15 @@
 # Host scenarios run here; kernel scenarios (IPVS) run inside the test VM in one boot.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-HOST_SCENARIOS=(config-parse failover)
-VM_SCENARIOS=(ipvs-apply)
+HOST_SCENARIOS=(config-parse failover jitter)
+VM_SCENARIOS=(ipvs-apply checkers reload)
 want=${1:-}
 rc=0
 for s in "${HOST_SCENARIOS[@]}"; do
   [ -n "$want" ] && [ "$want" != "$s" ] && continue
   echo "=== bench $s"
-  node "dist/bench/$s/index.js" || rc=1
+  if [ -f "dist/bench/$s/index.js" ]; then node "dist/bench/$s/index.js" || rc=1
+  else echo "bench $s: cannot run: dist/bench/$s/index.js is missing; build first (make build)"; rc=1; fi
 done
 for s in "${VM_SCENARIOS[@]}"; do
   [ -n "$want" ] && [ "$want" != "$s" ] && continue
