@@ -81,8 +81,10 @@ export async function runParent(args: DaemonArgs, spawn: (role: ChildRole, gener
   }
 
   let reloading = Promise.resolve();
+  let stopping = false;
   const reload = (): void => {
     reloading = reloading.then(async () => {
+      if (stopping) return;
       log.info({ file }, 'reloading configuration (SIGHUP)');
       void sdNotify(['RELOADING=1', `MONOTONIC_USEC=${monotonicUsec()}`]);
       const next = loadConfig(file, configId, log);
@@ -93,13 +95,14 @@ export async function runParent(args: DaemonArgs, spawn: (role: ChildRole, gener
         return;
       }
       const answers = await sup.reload(CHILD_RELOAD_MS);
+      if (stopping) return;
       state.config = next;
       state.generation++;
       state.loadedAt = new Date().toISOString();
       // keepalived propagate_signal: a child the old configuration did not need starts now
       const added = sup.start(wantedRoles(next, args));
       for (const a of answers) {
-        if (a.error) log.error({ child: ROLE_NAME[a.role], err: a.error }, `reload of the ${ROLE_NAME[a.role]} child failed: ${a.error.message}`);
+        if (a.error) log.error({ child: ROLE_NAME[a.role], err: a.error }, `reload of the ${ROLE_NAME[a.role]} child failed: ${a.error.message} (a respawned child reads the file when it starts)`);
         else if (!a.result!.applied) log.error({ child: ROLE_NAME[a.role] }, `the ${ROLE_NAME[a.role]} child rejected the configuration (changed since?); it keeps its running one`);
       }
       metrics.reloads.inc({ result: 'applied' });
@@ -117,13 +120,12 @@ export async function runParent(args: DaemonArgs, spawn: (role: ChildRole, gener
   };
 
   return new Promise<number>((resolve) => {
-    let stopping = false;
     const stop = async (sig: string, code = 0): Promise<void> => {
       if (stopping) return;
       stopping = true;
       log.info({ signal: sig }, 'stopping');
       void sdNotify(['STOPPING=1']);
-      await reloading;
+      // a reload in progress is not waited for: each child finishes its own before it stops
       const started = sup.roles();
       await sup.stop(state.config.globalDefs.childWaitTime * 1000);
       // keepalived stop_keepalived removes the children's pid files too (a killed child could not)
