@@ -3,6 +3,7 @@
 // also flush and full-dump times. Writes the ScenarioResult JSON to argv[2] (bench/run.sh renders it).
 import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { repeat, summarize, timeCommand, versionOf } from '../lib/measure';
 import { newResult, printTable, ScenarioResult } from '../lib/report';
@@ -17,10 +18,19 @@ function ipvsadm(args: string[], input?: string): void {
 
 /** ipvsadm -R reading the rules from a file, timed as a whole process (like `ipvsadm -R < rules`). */
 function timeIpvsadmRestore(file: string): number {
+  return timeRestore('ipvsadm', file);
+}
+
+/** Our lvsadm binary (dist/src/cli/lvsadm.js), run by the node running this benchmark. */
+const LVSADM = path.resolve(__dirname, '../../src/cli/lvsadm.js');
+
+/** `<cmd> -R < file` as a whole process: start, parsing every line, the kernel work, exit. */
+function timeRestore(cmd: 'ipvsadm' | 'lvsadm', file: string): number {
+  const argv = cmd === 'ipvsadm' ? 'ipvsadm' : `${JSON.stringify(process.execPath)} ${JSON.stringify(LVSADM)}`;
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('sh', ['-c', `exec ipvsadm -R < ${file}`], { encoding: 'utf8' });
+  const r = spawnSync('sh', ['-c', `exec ${argv} -R < ${file}`], { encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`ipvsadm -R failed (${r.status}): ${(r.stderr ?? '').slice(0, 300)}`);
+  if (r.status !== 0) throw new Error(`${cmd} -R failed (${r.status}): ${(r.stderr ?? '').slice(0, 300)}`);
   return ms;
 }
 
@@ -101,11 +111,29 @@ async function main(): Promise<void> {
       result.comparisons.push({ name: `flush ${st.name}`, ours: summarize('lvskeeper client', 'ms', flushOurs), peer: summarize('ipvsadm -C', 'ms', flushPeer) });
       ipvsadm(['-C']);
     }
+    // restore: the same 10,000-line file through lvsadm -R and ipvsadm -R, each a whole process
+    {
+      const st = makeState(5000, 1);
+      const file = `${tmp}/rules-restore`;
+      fs.writeFileSync(file, st.rules);
+      const lines = st.ops.length;
+      const ours = await repeat(repeats, async () => {
+        ipvsadm(['-C']);
+        return timeRestore('lvsadm', file);
+      });
+      const peer = await repeat(repeats, async () => {
+        ipvsadm(['-C']);
+        return timeRestore('ipvsadm', file);
+      });
+      result.comparisons.push({ name: `restore ${lines.toLocaleString('en-US')} lines (${st.name})`, ours: summarize('lvsadm -R', 'ms', ours), peer: summarize('ipvsadm -R', 'ms', peer) });
+      ipvsadm(['-C']);
+    }
     fs.rmSync(tmp, { recursive: true, force: true });
     result.noise = `${repeats} repeats after one discarded warm-up each; loadavg at start ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; the VM may run without KVM (TCG emulation), which slows both sides`;
     result.notes.push('Ours is timed in-process (from the first request to the last ack; the socket and family lookup are opened once, before timing). ipvsadm is timed as a whole process, including its start and, per request, libipvs opening a socket and resolving the IPVS family.');
     result.notes.push('Ours dumps destinations of up to 8 services at a time over up to 4 netlink sockets (one dump per socket); ipvsadm -Sn dumps them one after another.');
-    result.notes.push('Ours pipelines requests: up to 128 in flight (bounded by SO_RCVBUF), coalesced up to 32 per sendmsg; ipvsadm -R sends one request and waits for its ack, line by line.');
+    result.notes.push('Ours pipelines requests: up to 128 in flight (bounded by SO_RCVBUF), coalesced up to 32 per sendmsg, and only the last request of each sendmsg asks for an ack (failures are still answered, and matched to their request by sequence number); ipvsadm -R sends one request and waits for its ack, line by line.');
+    result.notes.push('restore: `lvsadm -R < file` and `ipvsadm -R < file` of the same 10,000 lines, each timed as a whole process (start, parsing, kernel work, exit); the table is flushed (untimed) before each run.');
   } catch (e) {
     result.skipped = (e as Error).message;
   } finally {

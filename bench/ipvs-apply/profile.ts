@@ -1,6 +1,6 @@
 // Profiling aid for bench/ipvs-apply (run as root in the VM, under `node --cpu-prof` or `strace -c -f`): one
 // apply, dump and flush of each state, with wall time and the process's user/system CPU split per phase.
-// Usage: node dist/bench/ipvs-apply/profile.js [out.json] [phases: a1k,d1k,a10k,d10k,r10k]
+// Usage: node dist/bench/ipvs-apply/profile.js [out.json] [states: 1000x10:adr,10000x1:adr (a apply, d dump, r restore)]
 import * as fs from 'fs';
 import * as os from 'os';
 import { spawnSync } from 'child_process';
@@ -9,7 +9,11 @@ import { makeState } from './state';
 
 async function main(): Promise<void> {
   const out = process.argv[2];
-  const phases = new Set((process.argv[3] ?? 'a1k,d1k,a10k,d10k,r10k').split(','));
+  const plan = (process.argv[3] ?? '1000x10:ad,10000x1:adr').split(',').map((x) => {
+    const m = /^(\d+)x(\d+):([adr]*)$/.exec(x);
+    if (!m) throw new Error(`state is "${x}"; should be like 1000x10:adr`);
+    return { st: makeState(Number(m[1]), Number(m[2])), what: m[3] };
+  });
   const c = await openKernelClient();
   const rows: Array<Record<string, unknown>> = [];
   const phase = async (name: string, fn: () => Promise<unknown> | unknown) => {
@@ -24,18 +28,17 @@ async function main(): Promise<void> {
   };
   try {
     await c.flush();
-    for (const [tag, st] of [['1k', makeState(1000, 10)], ['10k', makeState(10000, 1)]] as const) {
-      if (!phases.has(`a${tag}`) && !phases.has(`d${tag}`) && !phases.has(`r${tag}`)) continue;
+    for (const { st, what } of plan) {
       await phase(`apply ${st.name}`, async () => {
         const res = await c.applyBatch(st.ops);
         return res.filter((x) => !x.ok).length;
       });
-      if (phases.has(`d${tag}`)) {
+      if (what.includes('d')) {
         await phase(`dump ${st.name}`, async () => (await c.listAll()).length);
         await phase(`ipvsadm -Sn ${st.name}`, () => spawnSync('ipvsadm', ['-Sn'], { maxBuffer: 1 << 28 }).status);
       }
       await phase(`flush ${st.name}`, () => c.flush());
-      if (phases.has(`r${tag}`)) {
+      if (what.includes('r')) {
         const file = `${os.tmpdir()}/lvsk-profile-rules`;
         fs.writeFileSync(file, st.rules);
         const lvsadm = `${__dirname}/../../src/cli/lvsadm.js`;

@@ -21,6 +21,8 @@ export class KernelTransport implements IpvsTransport {
     readonly familyId: number,
     private readonly fmt: FormatOptions = {},
     private readonly maxExtra = 3,
+    /** opens an extra dump socket (tests and host benchmarks pass a scripted endpoint) */
+    private readonly openDumpSocket: () => GenlSocket = () => GenlSocket.open({ window: 1, coalesce: 1 }),
   ) {}
 
   /** The command socket when it is idle, else an idle (or new, up to maxExtra) dump socket. */
@@ -28,7 +30,7 @@ export class KernelTransport implements IpvsTransport {
     for (const s of [this.sock, ...this.extra]) if (!this.busy.has(s) && s.inFlight === 0) return s;
     if (this.extra.length < this.maxExtra) {
       try {
-        const s = GenlSocket.open({ window: 1, coalesce: 1 });
+        const s = this.openDumpSocket();
         this.extra.push(s);
         return s;
       } catch {
