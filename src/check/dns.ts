@@ -1,7 +1,7 @@
 // DNS_CHECK: one query (type, name; RD set) over UDP; any response with our id, QR set and RCODE 0 is success
 // (keepalived check_dns.c). Includes a tiny pure DNS codec (RFC 1035 section 4).
 
-import dgram from 'node:dgram';
+import { udpSocket } from './sockopt';
 import { randomInt } from 'node:crypto';
 import { CheckerKind, CheckError, CheckResult, DnsTypeName, failResult, hostWithScope, okResult, performanceNow, TargetOf } from './types';
 
@@ -186,7 +186,6 @@ export function checkDns(target: TargetOf<CheckerKind.Dns>, signal: AbortSignal,
     return Promise.resolve(failResult((e as Error).message, started));
   }
   return new Promise((resolve) => {
-    const sock = dgram.createSocket({ type: conn.connectIp.includes(':') ? 'udp6' : 'udp4' });
     let done = false;
     const finish = (r: CheckResult): void => {
       if (done) return;
@@ -200,6 +199,8 @@ export function checkDns(target: TargetOf<CheckerKind.Dns>, signal: AbortSignal,
       resolve(r);
     };
     const onAbort = (): void => finish(failResult('read timeout from socket', started, { timedOut: true }));
+    // bindto/bind_port, fwmark (SO_MARK) and bind_if (SO_BINDTODEVICE) through sockopt.ts
+    const sock = udpSocket(conn, () => go());
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     sock.on('error', (e: NodeJS.ErrnoException) => finish(failResult(`failed to read socket; ${e.code ?? e.message}`, started)));
@@ -210,14 +211,14 @@ export function checkDns(target: TargetOf<CheckerKind.Dns>, signal: AbortSignal,
       if (h.rcode !== 0) return finish(failResult(`read error occurred. (rcode = ${h.rcode})`, started));
       finish(okResult('DNS response', started));
     });
-    const go = (): void =>
+    function go(): void {
+      if (done) return;
       sock.connect(conn.connectPort, hostWithScope(conn), () =>
         sock.send(query, (err) => {
           if (err) finish(failResult('failed to write socket.', started));
         }),
       );
-    if (conn.bindto || conn.bindPort) sock.bind({ address: conn.bindto, port: conn.bindPort ?? 0 }, go);
-    else go();
+    }
   });
 }
 

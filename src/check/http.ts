@@ -1,17 +1,20 @@
-// HTTP_GET and SSL_GET on undici: GET every url block over a fresh connection to connect_ip:connect_port and check the
-// status code, then the MD5 digest and regex when configured (keepalived check_http.c, check_ssl.c).
+// HTTP_GET and SSL_GET: GET every url block over a fresh connection to connect_ip:connect_port and check the status code,
+// then the MD5 digest and regex when configured (keepalived check_http.c, check_ssl.c). http_protocol 1.0 (keepalived's
+// default) and 1.0C send keepalived's exact request (http10.ts); 1.1 goes through undici.
 
 import fs from 'node:fs';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { Client, buildConnector } from 'undici';
 import { BodyDigest } from './digest';
+import { exchange, formatRequest } from './http10';
+import { tcpConnect } from './sockopt';
 import {
   abortMessage,
   CheckerKind,
   CheckResult,
   failResult,
-  hostWithScope,
   HttpUrl,
   okResult,
   performanceNow,
@@ -67,57 +70,93 @@ export function clientCredentials(o: SslClientOptions | undefined): tls.Connecti
   return r;
 }
 
-/** Connector opening a new TCP (or TLS, certificate not verified, as keepalived does) connection with bindto/bind_port. */
-function connector(target: HttpTarget, url: HttpUrl): buildConnector.connector {
+/**
+ * Opens the checker's connection: TCP with bindto/bind_port, fwmark and bind_if (sockopt.ts), and for SSL_GET TLS over
+ * it (certificate not verified, as keepalived sets no SSL_VERIFY_PEER). `cb` gets the socket once usable.
+ */
+function openConnection(target: HttpTarget, url: HttpUrl, alpn: string[] | undefined, cb: (err: Error | null, sock: Duplex | null) => void): void {
   const ssl = target.kind === CheckerKind.SslGet;
-  return (_opts, cb) => {
-    const base = {
-      host: hostWithScope(target.conn),
-      port: target.conn.connectPort,
-      localAddress: target.conn.bindto,
-      localPort: target.conn.bindPort,
-    };
-    let creds: tls.ConnectionOptions = {};
-    try {
-      if (ssl) creds = clientCredentials(target.http.tls);
-    } catch (e) {
-      cb(e as Error, null);
-      return;
-    }
-    const sock = ssl
-      ? tls.connect({
-          ...base,
-          ...creds,
-          rejectUnauthorized: false,
-          servername: sniName(target, url),
-          ALPNProtocols: ['http/1.1'],
-        })
-      : net.connect(base);
-    const onError = (e: Error): void => {
-      sock.destroy();
-      cb(e, null);
-    };
-    sock.once('error', onError);
-    sock.once(ssl ? 'secureConnect' : 'connect', () => {
-      sock.off('error', onError);
-      cb(null, sock);
-    });
+  let creds: tls.ConnectionOptions = {};
+  try {
+    if (ssl) creds = clientCredentials(target.http.tls);
+  } catch (e) {
+    cb(e as Error, null);
+    return;
+  }
+  const raw = tcpConnect(target.conn);
+  const sock = ssl
+    ? tls.connect({ socket: raw, ...creds, rejectUnauthorized: false, servername: sniName(target, url), ...(alpn ? { ALPNProtocols: alpn } : {}) })
+    : raw;
+  let done = false;
+  const onError = (e: Error): void => {
+    if (done) return;
+    done = true;
+    sock.destroy();
+    raw.destroy();
+    cb(e, null);
   };
+  raw.once('error', onError);
+  if (sock !== raw) sock.once('error', onError);
+  sock.once(ssl ? 'secureConnect' : 'connect', () => {
+    if (done) return;
+    done = true;
+    raw.off('error', onError);
+    if (sock !== raw) sock.off('error', onError);
+    cb(null, sock);
+  });
 }
 
 /** Upper bound on bytes kept for a regex match when no regex_max_offset is given. */
 const REGEX_BUFFER_MAX = 1 << 20;
 
-/** GETs one url; returns undefined on success or the failure message (keepalived's wording). */
-async function getUrl(target: HttpTarget, url: HttpUrl, signal: AbortSignal): Promise<string | undefined> {
+/** The body part of a url check: MD5 digest and regex (check_http.c http_process_response / check_regex). */
+class BodyCheck {
+  private readonly digest: BodyDigest | undefined;
+  private readonly keep: number;
+  private readonly kept: Buffer[] = [];
+  private keptLen = 0;
+  constructor(
+    private readonly url: HttpUrl,
+    contentLength: number | undefined,
+  ) {
+    this.digest = url.digest ? new BodyDigest(contentLength) : undefined;
+    this.keep = url.regex ? Math.min(url.regexMaxOffset ?? REGEX_BUFFER_MAX, REGEX_BUFFER_MAX) + 4096 : 0;
+  }
+  /** Feeds body bytes; false when nothing more is needed. */
+  feed(chunk: Buffer): boolean {
+    this.digest?.update(chunk);
+    if (this.keptLen < this.keep) {
+      this.kept.push(chunk);
+      this.keptLen += chunk.length;
+    }
+    return !!this.digest || this.keptLen < this.keep;
+  }
+  /** undefined when the body passes, else keepalived's failure wording. */
+  verdict(): string | undefined {
+    const url = this.url;
+    const got = this.digest?.hex();
+    if (got !== undefined && got !== url.digest!.toLowerCase()) return `MD5 digest error to (got ${got})`;
+    if (url.regex) {
+      const text = Buffer.concat(this.kept).toString('latin1');
+      const m = new RegExp(url.regex, 'm').exec(text.slice(url.regexMinOffset ?? 0));
+      const at = m ? m.index + (url.regexMinOffset ?? 0) : -1;
+      const matched = m !== null && (url.regexMaxOffset === undefined || at < url.regexMaxOffset);
+      if (matched === !!url.regexNoMatch) return 'Regex match failed';
+    }
+    return undefined;
+  }
+}
+
+/** http_protocol 1.1: undici (HTTP/1.1 with Connection: close, one connection per request as keepalived). */
+async function getUrl11(target: HttpTarget, url: HttpUrl, signal: AbortSignal): Promise<string | undefined> {
   const ip = target.conn.connectIp;
   const origin = `${target.kind === CheckerKind.SslGet ? 'https' : 'http'}://${ip.includes(':') ? `[${ip}]` : ip}:${target.conn.connectPort}`;
-  const client = new Client(origin, { connect: connector(target, url), pipelining: 1, keepAliveTimeout: 1000 });
+  const connect: buildConnector.connector = (_opts, cb) => openConnection(target, url, ['http/1.1'], cb as (err: Error | null, sock: Duplex | null) => void);
+  const client = new Client(origin, { connect, pipelining: 1, keepAliveTimeout: 1000 });
   try {
     const res = await client.request({
       method: 'GET',
       path: url.path,
-      // undici always speaks HTTP/1.1; "Connection: close" keeps one connection per request as keepalived does.
       headers: { host: hostHeader(target, url), 'user-agent': 'KeepAliveClient', connection: 'close' },
       signal,
     });
@@ -133,33 +172,56 @@ async function getUrl(target: HttpTarget, url: HttpUrl, signal: AbortSignal): Pr
       return undefined;
     }
     const cl = res.headers['content-length'];
-    const digest = url.digest ? new BodyDigest(typeof cl === 'string' && /^\d+$/.test(cl) ? Number(cl) : undefined) : undefined;
-    const keep = url.regex ? Math.min(url.regexMaxOffset ?? REGEX_BUFFER_MAX, REGEX_BUFFER_MAX) + 4096 : 0;
-    const kept: Buffer[] = [];
-    let keptLen = 0;
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      digest?.update(chunk);
-      if (keptLen < keep) {
-        kept.push(chunk);
-        keptLen += chunk.length;
-      }
-      if (!digest && keptLen >= keep) break;
-    }
+    const body = new BodyCheck(url, typeof cl === 'string' && /^\d+$/.test(cl) ? Number(cl) : undefined);
+    for await (const chunk of res.body as AsyncIterable<Buffer>) if (!body.feed(chunk)) break;
     res.body.destroy();
-    const got = digest?.hex();
-    if (got !== undefined && got !== url.digest!.toLowerCase()) return `MD5 digest error to (got ${got})`;
-    if (url.regex) {
-      const text = Buffer.concat(kept).toString('latin1');
-      const re = new RegExp(url.regex, 'm');
-      const m = re.exec(text.slice(url.regexMinOffset ?? 0));
-      const at = m ? m.index + (url.regexMinOffset ?? 0) : -1;
-      const matched = m !== null && (url.regexMaxOffset === undefined || at < url.regexMaxOffset);
-      if (matched === !!url.regexNoMatch) return 'Regex match failed';
-    }
-    return undefined;
+    return body.verdict();
   } finally {
     client.destroy().catch(() => undefined);
   }
+}
+
+/** http_protocol 1.0 (keepalived's default) and 1.0C: keepalived's exact request over the connection (http10.ts). */
+async function getUrl10(target: HttpTarget, url: HttpUrl, signal: AbortSignal): Promise<string | undefined> {
+  const sock = await new Promise<Duplex>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    openConnection(target, url, undefined, (err, s) => {
+      signal.removeEventListener('abort', onAbort);
+      if (err || !s) return reject(err ?? new Error('no socket'));
+      if (signal.aborted) {
+        s.destroy();
+        return onAbort();
+      }
+      resolve(s);
+    });
+  });
+  let failure: string | undefined;
+  let body: BodyCheck | undefined;
+  await exchange(
+    sock,
+    formatRequest(url.path, target.http.httpProtocol, hostHeader(target, url)),
+    {
+      head: (h) => {
+        if (!statusAccepted(url, h.status)) {
+          failure = `HTTP status code error to (status ${h.status})`;
+          return false;
+        }
+        if (!url.digest && !url.regex) return false;
+        body = new BodyCheck(url, h.contentLength);
+        return true;
+      },
+      body: (chunk) => body!.feed(chunk),
+    },
+    signal,
+  );
+  return failure ?? body?.verdict();
+}
+
+/** GETs one url; returns undefined on success or the failure message (keepalived's wording). */
+function getUrl(target: HttpTarget, url: HttpUrl, signal: AbortSignal): Promise<string | undefined> {
+  return target.http.httpProtocol === '1.1' ? getUrl11(target, url, signal) : getUrl10(target, url, signal);
 }
 
 /** All url blocks must pass, checked in order; the first failure fails the attempt. */

@@ -1,7 +1,7 @@
 // SMTP_CHECK: expect a 220 banner, send "HELO helo_name", expect 250, send QUIT and read the reply (keepalived check_smtp.c).
 
-import net from 'node:net';
-import { abortMessage, CheckerKind, CheckResult, failResult, hostWithScope, okResult, performanceNow, TargetOf } from './types';
+import { tcpConnect } from './sockopt';
+import { abortMessage, CheckerKind, CheckResult, failResult, okResult, performanceNow, TargetOf } from './types';
 
 /** check_smtp.h SMTP_DEFAULT_HELO */
 export const SMTP_DEFAULT_HELO = 'smtpchecker.keepalived.org';
@@ -41,7 +41,7 @@ export function checkSmtp(target: TargetOf<CheckerKind.Smtp>, signal: AbortSigna
     let done = false;
     let stepNow = SmtpStep.Banner;
     let buf = '';
-    const sock = net.connect({ host: hostWithScope(conn), port: conn.connectPort, localAddress: conn.bindto, localPort: conn.bindPort });
+    const sock = tcpConnect(conn);
     const finish = (r: CheckResult): void => {
       if (done) return;
       done = true;

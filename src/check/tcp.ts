@@ -1,7 +1,7 @@
 // TCP_CHECK: success when a TCP connection to connect_ip:connect_port completes (keepalived check_tcp.c).
 
-import net from 'node:net';
-import { abortMessage, CheckerKind, CheckResult, failResult, hostWithScope, okResult, performanceNow, TargetOf } from './types';
+import { tcpConnect } from './sockopt';
+import { abortMessage, CheckerKind, CheckResult, failResult, okResult, performanceNow, TargetOf } from './types';
 
 /** Connects (from bindto:bind_port when given) and closes at once. Refused, reset, unreachable or timeout = failure. */
 export function checkTcp(target: TargetOf<CheckerKind.Tcp>, signal: AbortSignal): Promise<CheckResult> {
@@ -10,13 +10,8 @@ export function checkTcp(target: TargetOf<CheckerKind.Tcp>, signal: AbortSignal)
   return new Promise((resolve) => {
     if (signal.aborted) return resolve(failResult(abortMessage(signal, 'TCP connection'), started, { timedOut: true }));
     let done = false;
-    const sock = net.connect({
-      host: hostWithScope(conn),
-      port: conn.connectPort,
-      localAddress: conn.bindto,
-      localPort: conn.bindPort,
-      family: conn.connectIp.includes(':') ? 6 : 4,
-    });
+    // bindto/bind_port, and fwmark (SO_MARK) / bind_if (SO_BINDTODEVICE) through sockopt.ts
+    const sock = tcpConnect(conn);
     const finish = (r: CheckResult): void => {
       if (done) return;
       done = true;

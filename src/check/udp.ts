@@ -1,7 +1,7 @@
 // UDP_CHECK: send the payload to connect_ip:connect_port; an ICMP error (ECONNREFUSED on the connected socket) fails;
 // a reply, or no reply within connect_timeout, succeeds unless require_reply asks for matching data (keepalived check_udp.c).
 
-import dgram from 'node:dgram';
+import { udpSocket } from './sockopt';
 import { CheckerKind, CheckError, CheckResult, failResult, hostWithScope, okResult, performanceNow, TargetOf } from './types';
 
 /** Bytes and wildcard mask (1 bits = "any") parsed from keepalived's hex notation. */
@@ -86,7 +86,6 @@ export function checkUdp(target: TargetOf<CheckerKind.Udp>, signal: AbortSignal)
   const min = udp.minReplyLength ?? 0;
   const max = udp.maxReplyLength ?? 255; // check_udp.c: max_reply_len defaults to UINT8_MAX
   return new Promise((resolve) => {
-    const sock = dgram.createSocket({ type: conn.connectIp.includes(':') ? 'udp6' : 'udp4' });
     let done = false;
     const finish = (r: CheckResult): void => {
       if (done) return;
@@ -102,6 +101,8 @@ export function checkUdp(target: TargetOf<CheckerKind.Udp>, signal: AbortSignal)
     // layer4.c udp_socket_state: a read timeout is success unless require_reply is set.
     const onAbort = (): void =>
       finish(requireReply ? failResult('UDP connection failed (no reply)', started, { timedOut: true }) : okResult('UDP no ICMP error', started));
+    // bindto/bind_port, fwmark (SO_MARK) and bind_if (SO_BINDTODEVICE) through sockopt.ts
+    const sock = udpSocket(conn, () => go());
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     sock.on('error', (e: NodeJS.ErrnoException) => finish(failResult(`UDP connection failed: ${e.code ?? e.message}`, started)));
@@ -111,14 +112,14 @@ export function checkUdp(target: TargetOf<CheckerKind.Udp>, signal: AbortSignal)
       if (replyMatches(msg, pattern, min, max)) finish(okResult('UDP reply matched', started));
       else finish(failResult('UDP check reply data mismatch', started));
     });
-    const go = (): void =>
+    function go(): void {
+      if (done) return;
       sock.connect(conn.connectPort, hostWithScope(conn), () => {
         sock.send(payload, (err) => {
           if (err) finish(failResult(`UDP send failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`, started));
         });
       });
-    if (conn.bindto || conn.bindPort) sock.bind({ address: conn.bindto, port: conn.bindPort ?? 0 }, go);
-    else go();
+    }
   });
 }
 

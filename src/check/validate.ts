@@ -2,7 +2,8 @@
 // errors mean keepalived would drop the checker ("- ignoring"/"- skipping"), warnings keep it.
 
 import net from 'node:net';
-import { CheckerKind, CheckTarget } from './types';
+import { CheckerKind, CheckError, CheckTarget } from './types';
+import { sockoptAddon } from './sockopt';
 import { parseDigest } from './digest';
 import { parseHex } from './udp';
 import { encodeName } from './dns';
@@ -33,9 +34,15 @@ export function validateTarget(t: CheckTarget): TargetIssue[] {
       err('EBINDFAMILY', `bindto address ${c.bindto} does not match address family of connect_ip ${c.connectIp}`);
     if (t.kind !== CheckerKind.Ping && !(c.connectPort >= 1 && c.connectPort <= 65535))
       err('ECONNECTPORT', `connect_port is ${c.connectPort}; should be 1..65535`);
-    if (c.fwmark) warn('EFWMARK', 'fwmark cannot be set on checker sockets by this implementation; ignored');
-    if (c.bindIf && !(net.isIPv6(c.connectIp) && /^fe[89ab]/i.test(c.connectIp)))
-      warn('EBINDIFONLYLL', `bind_if ${c.bindIf} is applied only as the scope of IPv6 link-local destinations; ignored for ${c.connectIp}`);
+    // fwmark (SO_MARK) and bind_if (SO_BINDTODEVICE) are set through native/lvsk_sockopt.node (sockopt.ts)
+    if (t.kind === CheckerKind.Ping) {
+      if (c.fwmark) warn('EFWMARK', 'PING_CHECK fwmark is not applied (one shared raw ICMP socket); ignored');
+      if (c.bindIf && !(net.isIPv6(c.connectIp) && /^fe[89ab]/i.test(c.connectIp)))
+        warn('EBINDIFONLYLL', `PING_CHECK bind_if ${c.bindIf} is applied only as the scope of IPv6 link-local destinations; ignored for ${c.connectIp}`);
+    } else if (c.fwmark || c.bindIf) {
+      const addon = sockoptAddon();
+      if (addon instanceof CheckError) warn(addon.code, `${c.fwmark ? `fwmark ${c.fwmark}` : ''}${c.fwmark && c.bindIf ? ' and ' : ''}${c.bindIf ? `bind_if ${c.bindIf}` : ''} not applied: ${addon.message}`);
+    }
     if (t.kind === CheckerKind.Ping && (c.bindto || c.bindPort))
       warn('EPINGBIND', 'PING_CHECK bindto is applied only when falling back to the ping binary (raw sockets are shared)');
   }
