@@ -275,38 +275,76 @@ export class GenlSocket {
    * and each settles independently. The kernel handles them in order. Returns one result per request.
    */
   pipeline(reqs: GenlRequest[], expectReplies = false): Promise<Array<GenlReply[] | NetlinkError>> {
+    // One promise for the whole pipeline: each request settles into its slot (no promise per request).
     const ackOptional = !expectReplies && this.suppressAcks;
-    return Promise.all(reqs.map((r) => this.enqueue(r, false, expectReplies, ackOptional).then((x) => x, (e: NetlinkError) => e)));
+    const out: Array<GenlReply[] | NetlinkError> = new Array(reqs.length);
+    if (!reqs.length) return Promise.resolve(out);
+    return new Promise((resolveAll) => {
+      let left = reqs.length;
+      const done = () => {
+        if (--left === 0) resolveAll(out);
+      };
+      for (let i = 0; i < reqs.length; i++) {
+        const slot = i;
+        this.push(
+          reqs[i],
+          false,
+          expectReplies,
+          ackOptional,
+          (r) => {
+            out[slot] = r;
+            done();
+          },
+          (e) => {
+            out[slot] = e;
+            done();
+          },
+        );
+      }
+    });
   }
 
-  private enqueue(req: GenlRequest, dump: boolean, expectReply: boolean, ackOptional = false): Promise<GenlReply[]> {
-    if (this.closed) return Promise.reject(new NetlinkError(req.operation, osConstants.errno.EBADF, req.object, 'ECLOSED', 'socket is closed'));
-    return new Promise<GenlReply[]>((resolve, reject) => {
-      const pending: Pending = {
-        seq: 0,
-        dump,
-        ackOptional,
-        unacked: false,
-        budget: dump ? ACK_BUDGET : expectReply ? REPLY_BUDGET : ACK_BUDGET,
-        replies: [],
-        resolve,
-        reject,
-        operation: req.operation,
-        object: req.object,
-      };
-      const flags = NlFlags.REQUEST | NlFlags.ACK | (dump ? NlFlags.DUMP : 0) | (req.flags ?? 0);
-      // seq is assigned at send time; keep the header fields here.
-      let msg: Buffer;
-      if (req.prebuilt) {
-        msg = req.prebuilt;
-        writeHeaders(msg, req.family, flags, this.port, req.cmd, req.version);
-      } else {
-        const payload = formatGenl({ cmd: req.cmd, version: req.version }, req.attrs ?? Buffer.alloc(0));
-        msg = formatNlMessage({ type: req.family, flags, seq: 0, pid: this.port }, payload);
-      }
-      this.queue.push({ msg, pending });
-      this.scheduleFlush();
-    });
+  private enqueue(req: GenlRequest, dump: boolean, expectReply: boolean): Promise<GenlReply[]> {
+    return new Promise<GenlReply[]>((resolve, reject) => this.push(req, dump, expectReply, false, resolve, reject));
+  }
+
+  /** Queues one request; exactly one of resolve / reject is called when it settles. */
+  private push(
+    req: GenlRequest,
+    dump: boolean,
+    expectReply: boolean,
+    ackOptional: boolean,
+    resolve: (r: GenlReply[]) => void,
+    reject: (e: NetlinkError) => void,
+  ): void {
+    if (this.closed) {
+      reject(new NetlinkError(req.operation, osConstants.errno.EBADF, req.object, 'ECLOSED', 'socket is closed'));
+      return;
+    }
+    const pending: Pending = {
+      seq: 0,
+      dump,
+      ackOptional,
+      unacked: false,
+      budget: dump ? ACK_BUDGET : expectReply ? REPLY_BUDGET : ACK_BUDGET,
+      replies: [],
+      resolve,
+      reject,
+      operation: req.operation,
+      object: req.object,
+    };
+    const flags = NlFlags.REQUEST | NlFlags.ACK | (dump ? NlFlags.DUMP : 0) | (req.flags ?? 0);
+    // seq is assigned at send time; keep the header fields here.
+    let msg: Buffer;
+    if (req.prebuilt) {
+      msg = req.prebuilt;
+      writeHeaders(msg, req.family, flags, this.port, req.cmd, req.version);
+    } else {
+      const payload = formatGenl({ cmd: req.cmd, version: req.version }, req.attrs ?? Buffer.alloc(0));
+      msg = formatNlMessage({ type: req.family, flags, seq: 0, pid: this.port }, payload);
+    }
+    this.queue.push({ msg, pending });
+    this.scheduleFlush();
   }
 
   private scheduleFlush(): void {
