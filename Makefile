@@ -20,10 +20,10 @@ node-deps: node_modules/.package-lock.json
 
 deps: apt-deps node-deps
 
-NATIVE := native/build/Release/lvsk_packet.node
+NATIVE := native/build/Release/lvsk_packet.node native/build/Release/lvsk_sockopt.node
 
-# The project's own Node-API addon (AF_PACKET frames, recvmsg with hop limit): see native/README.md.
-$(NATIVE): native/lvsk_packet.c native/binding.gyp | node-deps
+# The project's own Node-API addons (AF_PACKET frames, recvmsg with hop limit; checker socket options): see native/README.md.
+$(NATIVE) &: native/lvsk_packet.c native/lvsk_sockopt.c native/binding.gyp | node-deps
 	npx node-gyp rebuild -C native --nodedir="$$(node -p "require('path').resolve(process.execPath,'../..')")" > native/build.log 2>&1 || { cat native/build.log; exit 1; }
 
 native: $(NATIVE)
