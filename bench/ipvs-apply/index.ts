@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     result.noise = `${repeats} repeats after one discarded warm-up each; loadavg at start ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; the VM may run without KVM (TCG emulation), which slows both sides`;
     result.notes.push('Ours is timed in-process (from the first request to the last ack; the socket and family lookup are opened once, before timing). ipvsadm is timed as a whole process, including its start and, per request, libipvs opening a socket and resolving the IPVS family.');
     result.notes.push('Ours dumps destinations of up to 8 services at a time over up to 4 netlink sockets (one dump per socket); ipvsadm -Sn dumps them one after another.');
-    result.notes.push('Ours pipelines requests: up to 128 in flight (bounded by SO_RCVBUF), coalesced up to 32 per sendmsg, and only the last request of each sendmsg asks for an ack (failures are still answered, and matched to their request by sequence number); ipvsadm -R sends one request and waits for its ack, line by line.');
+    result.notes.push('Ours pipelines requests: up to 256 in flight (bounded by SO_RCVBUF), coalesced up to 64 per sendmsg, and only the last request of each sendmsg asks for an ack (failures are still answered, and matched to their request by sequence number); ipvsadm -R sends one request and waits for its ack, line by line.');
     result.notes.push('restore: `lvsadm -R < file` and `ipvsadm -R < file` of the same 10,000 lines, each timed as a whole process (start, parsing, kernel work, exit); the table is flushed (untimed) before each run.');
   } catch (e) {
     result.skipped = (e as Error).message;

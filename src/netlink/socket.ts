@@ -65,13 +65,13 @@ export interface FamilyInfo {
 }
 
 export interface GenlSocketOptions {
-  /** Most requests in flight before their acks are collected (default 128). */
+  /** Most requests in flight before their acks are collected (default 256; bounded by the receive buffer). */
   window?: number;
   /** SO_RCVBUF to ask for (default 4 MiB); the kernel caps it at net.core.rmem_max and doubles it. */
   recvBufferSize?: number;
   /** SO_SNDBUF to ask for (default 1 MiB). */
   sendBufferSize?: number;
-  /** Requests coalesced into one sendmsg datagram (default 32; 1 = one message per datagram, like libnl). */
+  /** Requests coalesced into one sendmsg datagram (default 64; 1 = one message per datagram, like libnl). */
   coalesce?: number;
   /** Fail in-flight requests when no reply arrives for this long (default 15000 ms). */
   timeoutMs?: number;
@@ -214,10 +214,10 @@ export class GenlSocket {
     this.port = this.sock.address().port;
     this.seq = (Math.floor(Math.random() * 0x3fffffff) + 1) >>> 0;
     this.recvBufferBytes = this.sock.getRecvBufferSize();
-    const want = Math.max(1, Math.floor(opts.window ?? 128));
+    const want = Math.max(1, Math.floor(opts.window ?? 256));
     // The window never lets the acks of in-flight requests overrun the receive buffer.
     this.window = Math.max(1, Math.min(want, Math.floor(this.recvBufferBytes / ACK_BUDGET)));
-    this.coalesce = Math.max(1, Math.floor(opts.coalesce ?? 32));
+    this.coalesce = Math.max(1, Math.floor(opts.coalesce ?? 64));
     this.timeoutMs = opts.timeoutMs ?? 15000;
     this.suppressAcks = opts.suppressAcks ?? true;
     for (const g of opts.groups ?? []) this.sock.addMembership(g);
