@@ -117,7 +117,6 @@ export class Supervisor extends EventEmitter {
     slot.requester = requester;
     log.info({ child: ROLE_NAME[role], pid: proc.pid }, `Starting ${KA_NAME[role]} child process, pid=${proc.pid}`);
     this.o.metrics.childUp.set({ child: ROLE_NAME[role] }, 1);
-    proc.on('error', (e) => log.warn({ err: e, child: ROLE_NAME[role] }, 'child process channel error'));
     proc.on('message', (raw) => {
       const m = parseChildMessage(raw);
       if (!m) {
@@ -138,8 +137,11 @@ export class Supervisor extends EventEmitter {
         }
       }
     });
-    slot.exited = new Promise<void>((resolve) =>
-      proc.on('exit', (code, signal) => {
+    slot.exited = new Promise<void>((resolve) => {
+      let gone = false;
+      const onGone = (code: number | null, signal: string | null): void => {
+        if (gone) return;
+        gone = true;
         requester.failAll(describeExit(code, signal));
         if (slot.proc === proc) {
           slot.proc = undefined;
@@ -149,8 +151,14 @@ export class Supervisor extends EventEmitter {
           this.onExit(slot, proc.pid ?? null, code, signal);
         }
         resolve();
-      }),
-    );
+      };
+      proc.on('exit', onGone);
+      proc.on('error', (e) => {
+        log.warn({ err: e, child: ROLE_NAME[role] }, 'child process error');
+        // a fork that failed (EAGAIN, ENOMEM) has no pid and may never emit 'exit'
+        if (proc.pid === undefined) onGone(null, null);
+      });
+    });
   }
 
   private onExit(slot: Slot, pid: number | null, code: number | null, signal: string | null): void {

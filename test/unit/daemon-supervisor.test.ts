@@ -279,3 +279,32 @@ t.test('mergeMetrics: concatenated, families unique, a missing child noted', asy
   t.match(text, /# lvskeeper: the checkers child \(pid 12\) gave no metrics: .*no answer within 2000 ms/);
   t.ok(text.endsWith('\n'));
 });
+
+t.test('a fork that fails (no pid, error without exit) is respawned', async (t) => {
+  let fail = true;
+  const made: ChildLike[] = [];
+  let logText = '';
+  const sup = new Supervisor({
+    spawn: (role) => {
+      const c = new FakeChild(role);
+      if (fail) {
+        fail = false;
+        Object.defineProperty(c, 'pid', { value: undefined });
+        setImmediate(() => c.emit('error', Object.assign(new Error('spawn EAGAIN'), { code: 'EAGAIN' })));
+      }
+      made.push(c);
+      return c;
+    },
+    log: createLogger({ stream: new Writable({ write: (c, _e, cb) => ((logText += c.toString()), cb()) }), format: 'json' }),
+    metrics: new Metrics([MetricFamily.Daemon]),
+    dontRespawn: false,
+    requestTimeoutMs: 50,
+  });
+  sup.start([ChildRole.Vrrp]);
+  await tick();
+  await tick();
+  t.equal(made.length, 2, 'spawned again');
+  t.match(logText, /child process error/);
+  t.equal(sup.pid(ChildRole.Vrrp), (made[1] as FakeChild).pid);
+  await sup.stop(100);
+});
