@@ -196,6 +196,13 @@ t.test('parent + VRRP child + checkers child', { skip: !isRoot() ? 'needs root' 
   t.equal((await state()).generation, 2, 'still generation 2');
   t.equal(await vrrpState(), 'MASTER');
 
+  // a signal sent to a child itself, as keepalived's children take them: HUP reloads that child alone
+  const mark2 = log.length;
+  process.kill(vrrp2, 'SIGHUP');
+  await until('direct reload', () => /a child reloaded on a signal sent to it directly/.test(log.slice(mark2)) || undefined);
+  t.pass('the parent heard of the VRRP child reloading on its own SIGHUP');
+  t.equal(readPid(pidR), vrrp2);
+
   // SIGUSR1: the data dump holds both parts
   const dumpFile = '/tmp/keepalived.data';
   const t0 = Date.now();
