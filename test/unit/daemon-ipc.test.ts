@@ -96,3 +96,20 @@ t.test('errors: timeout, closed channel, remote, malformed, child gone', async (
   await t.rejects(y, { code: 'ECHILDGONE' });
   t.equal(r.inFlight, 0);
 });
+
+t.test('the internal --lvsk-child flag', async (t) => {
+  const { parseDaemonArgs, USAGE } = await import('../../src/cli/args');
+  t.equal(parseDaemonArgs(['-n', '--lvsk-child=check']).lvskChild, 'check');
+  t.equal(parseDaemonArgs(['--lvsk-child', 'vrrp']).lvskChild, 'vrrp');
+  t.notMatch(USAGE, /lvsk-child/, 'not in the help users see');
+  const { runDaemon } = await import('../../src/daemon/main');
+  let err = '';
+  const ew = process.stderr.write.bind(process.stderr);
+  (process.stderr as unknown as { write: unknown }).write = (s: string) => ((err += s), true);
+  try {
+    t.equal(await runDaemon(parseDaemonArgs(['-n', '--lvsk-child=bfd'])), 1);
+  } finally {
+    (process.stderr as unknown as { write: unknown }).write = ew;
+  }
+  t.match(err, /--lvsk-child is "bfd"; should be vrrp or check/);
+});
