@@ -281,10 +281,17 @@ export class TransportClient implements IpvsClient {
     return this.one({ op: 'deleteDestination', service, dest });
   }
   async listDestinations(service: ServiceKey): Promise<DestinationEntry[]> {
-    const k = normalizeServiceKey('listDestinations', service);
+    return this.dumpDests(normalizeServiceKey('listDestinations', service));
+  }
+  /** GET_DEST dump of a normalized key (keys decoded from the kernel's own dump are already canonical). */
+  private async dumpDests(k: ServiceKey): Promise<DestinationEntry[]> {
     const obj = describeService(k);
     const r = await this.t.dump(req.dumpDests(k), 'listDestinations', obj);
-    return decode('listDestinations', obj, () => r.filter((m) => m.dest).map((m) => decodeDestEntry(m.dest!, k.family)));
+    return decode('listDestinations', obj, () => {
+      const out: DestinationEntry[] = [];
+      for (const m of r) if (m.dest) out.push(decodeDestEntry(m.dest, k.family));
+      return out;
+    });
   }
   async listAll(): Promise<Array<ServiceEntry & { destinations: DestinationEntry[] }>> {
     const services = await this.listServices();
@@ -296,7 +303,7 @@ export class TransportClient implements IpvsClient {
         const i = next++;
         // add to the entry itself: spreading it would compute its lazy stats
         const e = services[i] as ServiceEntry & { destinations: DestinationEntry[] };
-        e.destinations = await this.listDestinations(e.key);
+        e.destinations = await this.dumpDests(e.key);
         out[i] = e;
       }
     };
