@@ -1,6 +1,6 @@
 // Profiling aid for bench/ipvs-apply (run as root in the VM, under `node --cpu-prof` or `strace -c -f`): one
 // apply, dump and flush of each state, with wall time and the process's user/system CPU split per phase.
-// Usage: node dist/bench/ipvs-apply/profile.js [out.json] [states: 1000x10:adr,10000x1:adr (a apply, d dump, r restore)]
+// Env LVSK_SUPPRESS_ACKS=0 asks an ack per request. Usage: node dist/bench/ipvs-apply/profile.js [out.json] [states: 1000x10:adr,10000x1:adr (a apply, d dump, r restore)]
 import * as fs from 'fs';
 import * as os from 'os';
 import { spawnSync } from 'child_process';
@@ -14,7 +14,8 @@ async function main(): Promise<void> {
     if (!m) throw new Error(`state is "${x}"; should be like 1000x10:adr`);
     return { st: makeState(Number(m[1]), Number(m[2])), what: m[3] };
   });
-  const c = await openKernelClient();
+  // LVSK_SUPPRESS_ACKS=0: an ack for every request (as before ack suppression), for comparisons
+  const c = await openKernelClient({ suppressAcks: process.env.LVSK_SUPPRESS_ACKS !== '0' });
   const rows: Array<Record<string, unknown>> = [];
   const phase = async (name: string, fn: () => Promise<unknown> | unknown) => {
     const u0 = process.cpuUsage();
