@@ -506,6 +506,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     this.fifos = [];
     this.sender?.close();
     this.pool?.close();
+    await this.vmacs?.restoreLocalIgmp();
     this.monitor?.stop();
     this.rt?.close();
   }

@@ -1,6 +1,6 @@
 // use_vmac against keepalived 2.2.7 in both roles (IPv4 and IPv6): the VIP on a private macvlan with 00:00:5e:00:0X:VRID, adverts and GARP/NA from it, the macvlan gone after SIGTERM.
 import t, { Test } from 'tap';
-import { Daemon, Topology, canRun, fdbPort, hasAddress, hasLink, killHard, neighbour, ping, sleep, startKeepalived, startOurs, stopDaemon, topology, vrrpConf, waitFor } from '../helpers/vrrp-daemon';
+import { Daemon, Topology, canRun, capture, fdbPort, hasAddress, hasLink, killHard, neighbour, ping, sleep, startKeepalived, startOurs, stopDaemon, topology, vrrpConf, waitFor } from '../helpers/vrrp-daemon';
 
 const skip = canRun();
 let subnet = 120 + (process.pid % 100);
@@ -28,10 +28,17 @@ t.test('v2 IPv4 use_vmac: ours master, keepalived backup; client ARP = VMAC from
   const vip = `10.77.${subnet - 1}.100`;
   const vmacMac = '00:00:5e:00:01:33';
   const conf = (prio: number): string => vrrpConf({ vrid: 51, priority: prio, vips: [`${vip}/24`], extra: '  use_vmac' });
+  const cap = capture(topo.client, 'br0', ['ip', 'proto', '112', 'or', 'arp']);
+  t.teardown(() => void cap.stop());
   daemons.push(startKeepalived(topo, topo.b, conf(100)));
   daemons.push(startOurs(topo, topo.a, conf(150)));
   await waitFor(() => hasAddress(topo.a.ns, vip), 10000);
   await sleep(1500);
+  const lines = cap.lines();
+  const ourAdverts = lines.filter((l) => l.includes('vrid 51, prio 150'));
+  const garps = lines.filter((l) => l.includes(`Request who-has ${vip} (ff:ff:ff:ff:ff:ff) tell ${vip}`));
+  t.ok(ourAdverts.length >= 1 && ourAdverts.every((l) => l.includes(`${vmacMac} > 01:00:5e:00:00:12`)), `our adverts leave from the VMAC (${ourAdverts.length})`);
+  t.ok(garps.length >= 1 && garps.every((l) => l.includes(`${vmacMac} > ff:ff:ff:ff:ff:ff`)), `our gratuitous ARPs leave from the VMAC (${garps.length})`);
   t.ok(hasLink(topo.a.ns, 'vrrp.51'), 'ours created vrrp.51');
   const link = topo.a.ns.run('ip', ['-d', 'link', 'show', 'vrrp.51']).stdout;
   t.match(link, /vrrp\.51@eth0/, 'on eth0');
@@ -44,6 +51,7 @@ t.test('v2 IPv4 use_vmac: ours master, keepalived backup; client ARP = VMAC from
     ['1', '1', '0', '1', '1', '1'],
     'keepalived sysctls: VMAC arp_ignore/accept_local/rp_filter, parent arp_ignore/arp_filter, no IPv6 on the VMAC',
   );
+  t.equal(topo.a.ns.run('cat', ['/proc/sys/net/ipv4/igmp_link_local_mcast_reports']).stdout.trim(), '0', 'no IGMP reports for 224.0.0.x while IPv4 VMACs run (a backup would report from the VMAC)');
   t.ok(hasLink(topo.b.ns, 'vrrp.51'), 'keepalived (backup) has its VMAC too');
   t.notOk(hasAddress(topo.b.ns, vip), 'keepalived has no VIP');
   t.equal(neighbour(topo.client, vip), vmacMac, 'client neighbour entry from our GARP: the VMAC');
@@ -51,7 +59,7 @@ t.test('v2 IPv4 use_vmac: ours master, keepalived backup; client ARP = VMAC from
   t.equal(fdbPort(topo.client, vmacMac), 'p1', 'the bridge learned the VMAC on our port (adverts and GARPs come from it)');
   await stopDaemon(daemons[1]!);
   t.notOk(hasLink(topo.a.ns, 'vrrp.51'), 'vrrp.51 removed on SIGTERM');
-  t.same(['ipv4/conf/eth0/arp_ignore', 'ipv4/conf/eth0/arp_filter'].map((p) => sysctl(topo, 'a', p)), ['0', '0'], 'parent sysctls restored');
+  t.same(['ipv4/conf/eth0/arp_ignore', 'ipv4/conf/eth0/arp_filter', 'ipv4/igmp_link_local_mcast_reports'].map((p) => sysctl(topo, 'a', p)), ['0', '0', '1'], 'parent sysctls and IGMP reports restored');
   await waitFor(() => hasAddress(topo.b.ns, vip), 4000);
   await waitFor(() => fdbPort(topo.client, vmacMac) === 'p2', 4000);
   t.pass('the bridge moved the VMAC to keepalived’s port');
@@ -111,6 +119,30 @@ t.test('v3 IPv6 use_vmac: ours master with 00:00:5e:00:02:VRID, keepalived backu
   await waitFor(() => neighbour(topo.client, vip) === vmacMac, 4000);
   t.pass('client neighbour entry: the VMAC after failover (keepalived’s NA)');
   t.ok(ping(topo.client, vip), 'client reaches the VIP on keepalived');
+  daemons.push(startOurs(topo, topo.a, conf(50)));
+  await waitFor(() => hasLink(topo.a.ns, 'vrrp.53'), 8000);
+  await sleep(5000);
+  t.notOk(hasAddress(topo.a.ns, vip), 'ours restarted at a lower priority stays backup: it hears keepalived on its VMAC (same MAC as the sender)');
+  t.ok(hasAddress(topo.b.ns, vip));
+});
+
+t.test('after -V: a restarted instance adopts the VMAC left behind and drops the stale VIP as backup', { skip, timeout: 60000 }, async (t) => {
+  const { topo, daemons } = await setup(t);
+  const vip = `10.77.${subnet - 1}.100`;
+  const conf = (prio: number): string => vrrpConf({ vrid: 55, priority: prio, vips: [`${vip}/24`], extra: '  use_vmac' });
+  daemons.push(startOurs(topo, topo.a, conf(150), undefined, ['-V']));
+  await waitFor(() => hasAddress(topo.a.ns, vip), 10000);
+  const index = (): string => topo.a.ns.run('cat', ['/sys/class/net/vrrp.55/ifindex']).stdout.trim();
+  const before = index();
+  await stopDaemon(daemons[0]!);
+  t.ok(hasLink(topo.a.ns, 'vrrp.55') && hasAddress(topo.a.ns, vip), '-V left the VMAC and the VIP');
+  daemons.push(startKeepalived(topo, topo.b, conf(200)));
+  daemons.push(startOurs(topo, topo.a, conf(100)));
+  await waitFor(() => hasAddress(topo.b.ns, vip), 10000);
+  await sleep(1500);
+  t.notOk(hasAddress(topo.a.ns, vip), 'stale VIP removed (keepalived vrrp_restore_interface)');
+  t.equal(index(), before, 'the same vrrp.55 adopted, not recreated');
+  t.notOk(hasLink(topo.a.ns, 'vrrp1.55'), 'no second VMAC');
 });
 
 t.test('use_vmac with vmac_xmit_base: adverts from the parent MAC, GARP from the VMAC', { skip, timeout: 60000 }, async (t) => {

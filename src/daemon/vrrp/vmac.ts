@@ -114,8 +114,12 @@ export interface VmacSetup {
  * Creates, adopts and removes VMAC interfaces over rtnetlink. The parent's arp_ignore/arp_filter are set
  * to 1 while it carries IPv4 VMACs and restored when the last one goes (keepalived reset_arp_config).
  */
+export const IGMP_LLM_REPORTS = '/proc/sys/net/ipv4/igmp_link_local_mcast_reports';
+
 export class VmacManager {
   private readonly parents = new Map<string, { count: number; arpIgnore?: number; arpFilter?: number }>();
+  /** igmp_link_local_mcast_reports before we cleared it (undefined: untouched) */
+  private savedLlmReports: number | undefined;
 
   constructor(
     private readonly serial: <T>(fn: (rt: Rtnl) => Promise<T>) => Promise<T>,
@@ -124,6 +128,7 @@ export class VmacManager {
 
   async ensure(req: VmacRequest, setup: VmacSetup = {}): Promise<VmacHandle> {
     const mac = virtualRouterMac(req.vrid, req.family);
+    if (req.family === AddressFamily.Inet) await this.suppressLocalIgmp();
     const links = await this.serial((rt) => listLinks(rt));
     const d = decideVmac(req, links);
     if (d.action === 'conflict') throw new VmacError('EVMACCONFLICT', req.instance, d.name, d.detail);
@@ -156,6 +161,31 @@ export class VmacManager {
       await this.serial((rt) => addAddress(rt, { address: ll, prefix: 64, dev: h.name, nodad: true }, h.index)).catch((e) => this.warn(`(${req.instance}) adding link-local address to ${h.name} failed`, e));
     }
     return h;
+  }
+
+  /**
+   * A backup joins the VRRP group on its VMAC, and the kernel would report that membership from the VMAC:
+   * a switch would then send the master's traffic to the backup. keepalived drops those reports with
+   * nftables, or with disable_local_igmp clears net.ipv4.igmp_link_local_mcast_reports (vrrp_daemon.c
+   * set_disable_local_igmp); lvskeeper has no firewall, so it clears the sysctl while IPv4 VMACs run.
+   * 224.0.0.x is flooded by snooping switches whatever the reports (RFC 4541 2.1.2), so nothing is lost.
+   */
+  async suppressLocalIgmp(): Promise<void> {
+    if (this.savedLlmReports !== undefined) return;
+    const v = await getSysctl(IGMP_LLM_REPORTS);
+    if (v === undefined) {
+      this.warn(`unable to read ${IGMP_LLM_REPORTS}: a backup's VMAC may send IGMP reports for the VRRP group`);
+      return;
+    }
+    this.savedLlmReports = v;
+    if (v !== 0) await setSysctl(IGMP_LLM_REPORTS, 0).catch((e) => this.warn(`unable to write ${IGMP_LLM_REPORTS}`, e));
+  }
+
+  /** keepalived reset_disable_local_igmp (at exit, -V or not). */
+  async restoreLocalIgmp(): Promise<void> {
+    const v = this.savedLlmReports;
+    this.savedLlmReports = undefined;
+    if (v !== undefined && v !== 0) await setSysctl(IGMP_LLM_REPORTS, v).catch((e) => this.warn(`unable to write ${IGMP_LLM_REPORTS}`, e));
   }
 
   /** keepalived vmac_sysctl: arp_ignore 1, accept_local 1, rp_filter 0, promote_secondaries 1 on the VMAC. */
