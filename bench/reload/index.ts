@@ -10,6 +10,9 @@ import { Comparison, newResult, printTable, ScenarioResult, writeResult } from '
 import { ExpectedTable, ReloadShape, Variant, changedEntries, expectedTable, reloadConf } from './conf';
 import { parseProcIpvs, tableDiff, tablesEqual } from './procfs';
 import { IpvsRequest, MODIFYING, entryOf, ipvsRequests } from './nlcap';
+import { openKernelClient } from '../../src/ipvs/kernel-client';
+import type { IpvsClient } from '../../src/ipvs/client';
+import { AddressFamily, Protocol } from '../../src/ipvs/constants';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'lvskeeper.js');
 type Impl = 'lvskeeper' | 'keepalived';
@@ -45,24 +48,87 @@ function sh(cmd: string, args: string[]): string {
   return r.stdout;
 }
 
-function start(argv: string[]): { child: ChildProcess; out: () => string; exited: Promise<void> } {
+/** Spawns argv; keeps the last 100-200 kB of output; `marked()` tells whether `marker` has been printed. */
+function start(argv: string[], marker?: RegExp): { child: ChildProcess; out: () => string; exited: Promise<void>; marked: () => boolean } {
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
+  let marked = false;
   const add = (d: Buffer): void => {
-    out += d.toString();
+    const text = d.toString();
+    if (marker && !marked && marker.test(text)) marked = true;
+    out += text;
     if (out.length > 200_000) out = out.slice(-100_000);
   };
   child.stdout!.on('data', add);
   child.stderr!.on('data', add);
   const exited = new Promise<void>((res) => child.once('exit', () => (children.delete(child), res())));
-  return { child, out: () => out, exited };
+  return { child, out: () => out, exited, marked: () => marked };
 }
 
 const alive = (c: ChildProcess): boolean => c.exitCode === null && c.signalCode === null;
 
 function readTableNow(): ExpectedTable {
   return parseProcIpvs(fs.readFileSync('/proc/net/ip_vs', 'utf8'));
+}
+
+/** The destinations (and weights) of the given services, read with targeted GET_DEST dumps (cheap: no full table). */
+async function readServices(client: IpvsClient, services: string[]): Promise<ExpectedTable> {
+  const t: ExpectedTable = new Map();
+  for (const svc of services) {
+    const [address, port] = svc.split(':');
+    try {
+      const ds = await client.listDestinations({ family: AddressFamily.INET, protocol: Protocol.TCP, address: address!, port: Number(port) });
+      t.set(svc, new Map(ds.map((d) => [`${d.key.address}:${d.key.port}`, d.config.weight])));
+    } catch {
+      /* service absent */
+    }
+  }
+  return t;
+}
+
+/** Polls the changed services every `gapMs` until they equal `want`; returns the time they did (epoch ms) and the poll count. */
+async function waitServices(client: IpvsClient, want: ExpectedTable, timeoutMs: number, gapMs: number, pollMs: number[], isAlive: () => boolean): Promise<{ t: number; polls: number }> {
+  const deadline = Date.now() + timeoutMs;
+  const services = [...want.keys()];
+  let polls = 0;
+  for (;;) {
+    const a = Date.now();
+    const got = await readServices(client, services);
+    polls++;
+    const b = Date.now();
+    pollMs.push(b - a);
+    if (tablesEqual(want, got)) return { t: b, polls };
+    if (!isAlive()) throw new Error(`daemon exited; table differs: ${tableDiff(want, got).join('; ')}${oomKills()}`);
+    if (b > deadline) throw new Error(`changed services not converged within ${timeoutMs} ms: ${tableDiff(want, got).join('; ')}`);
+    await sleep(gapMs);
+  }
+}
+
+function oomKills(): string {
+  const r = spawnSync('dmesg', [], { encoding: 'utf8' });
+  const lines = (r.stdout ?? '').split('\n').filter((l) => /Out of memory|oom-kill|Killed process/i.test(l));
+  return lines.length ? ` (kernel: ${lines.slice(-2).join(' | ')})` : '';
+}
+
+/** Netlink port ids of this process's own sockets (its polls are not the daemons' requests): /proc/net/netlink by inode. */
+function ownPortIds(): Set<number> {
+  const inodes = new Set<string>();
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  const out = new Set<number>();
+  // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
+  for (const line of fs.readFileSync('/proc/net/netlink', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length >= 10 && inodes.has(f[9]!)) out.add(Number(f[2]) >>> 0);
+  }
+  return out;
 }
 
 /** Polls /proc/net/ip_vs every `gapMs` until it equals `want`; returns the time it did (epoch ms) and the poll count. */
@@ -76,13 +142,16 @@ async function waitTable(want: ExpectedTable, timeoutMs: number, gapMs: number, 
     const b = Date.now();
     pollMs.push(b - a);
     if (tablesEqual(want, got)) return { t: b, polls };
-    if (!isAlive()) throw new Error(`daemon exited; table differs: ${tableDiff(want, got).join('; ')}`);
+    if (!isAlive()) throw new Error(`daemon exited; table differs: ${tableDiff(want, got).join('; ')}${oomKills()}`);
     if (b > deadline) throw new Error(`table not converged within ${timeoutMs} ms: ${tableDiff(want, got).join('; ')}`);
     await sleep(gapMs);
   }
 }
 
-async function runImpl(impl: Impl, shape: ReloadShape, confs: Record<Variant, string>, tables: Record<Variant, ExpectedTable>, dir: string, repeats: number): Promise<ImplRun> {
+async function runImpl(impl: Impl, client: IpvsClient, shape: ReloadShape, confs: Record<Variant, string>, tables: Record<Variant, ExpectedTable>, dir: string, repeats: number): Promise<ImplRun> {
+  const changedSvcs = [...new Set([...changedEntries(tables.A, tables.B)].map((e) => e.split('>')[0]!))];
+  const only = (t: ExpectedTable): ExpectedTable => new Map(changedSvcs.map((s) => [s, t.get(s)!]));
+  const changedOnly = { A: only(tables.A), B: only(tables.B) };
   sh('ipvsadm', ['-C']);
   const file = path.join(dir, `${impl}.conf`);
   fs.writeFileSync(file, confs.A);
@@ -92,13 +161,20 @@ async function runImpl(impl: Impl, shape: ReloadShape, confs: Record<Variant, st
       ? [process.execPath, CLI, '-n', '-l', '-C', '-f', file, '-p', p('pid'), '-c', p('cpid'), '--status-listen=off']
       : ['keepalived', '-n', '-l', '-C', '-f', file, '-p', p('pid'), '-c', p('cpid')];
   const t = Date.now();
-  const d = start(argv);
+  // ours says "lvskeeper running" once every subsystem started and its signal handlers are installed (a SIGHUP before
+  // that ends the process: Node's default action); keepalived installs its handlers before it reads the config
+  const d = start(argv, impl === 'lvskeeper' ? /lvskeeper running/ : undefined);
   const pollMs: number[] = [];
   const windows: Window[] = [];
   try {
-    const first = await waitTable(tables.A, 900_000, 250, [], () => alive(d.child));
+    const first = await waitTable(tables.A, 900_000, 1000, [], () => alive(d.child));
     const startMs = first.t - t;
     console.log(`# ${impl}: ${shape.nVs} x ${shape.nRs} programmed ${fmt(startMs / 1000, 1)} s after start`);
+    for (let i = 0; impl === 'lvskeeper' && !d.marked(); i++) {
+      if (!alive(d.child) || i > 6000) throw new Error(`no "lvskeeper running" within 600 s of the table${oomKills()}`);
+      await sleep(100);
+    }
+    if (impl === 'lvskeeper') console.log(`# lvskeeper: running ${fmt((Date.now() - t) / 1000, 1)} s after start`);
     await sleep(5000);
     let cur: Variant = 'A';
     for (let r = 0; r <= repeats; r++) {
@@ -106,11 +182,12 @@ async function runImpl(impl: Impl, shape: ReloadShape, confs: Record<Variant, st
       fs.writeFileSync(file, confs[next]);
       const t0 = Date.now();
       process.kill(d.child.pid!, 'SIGHUP');
-      const got = await waitTable(tables[next], 600_000, 20, pollMs, () => alive(d.child));
+      const got = await waitServices(client, changedOnly[next], 600_000, 20, pollMs, () => alive(d.child));
       // settle: the table must stay as it is (no late removals, no flapping checkers), and late requests still count
       await sleep(4000);
+      // the whole table (untouched services included) must equal the new config once settled
       const after = readTableNow();
-      const problem = tablesEqual(tables[next], after) ? undefined : `table changed after convergence: ${tableDiff(tables[next], after).join('; ')}`;
+      const problem = tablesEqual(tables[next], after) ? undefined : `table differs after settling: ${tableDiff(tables[next], after).join('; ')}`;
       windows.push({ from: cur, to: next, t0, t1: got.t, tEnd: Date.now(), polls: got.polls, warmup: r === 0, problem });
       console.log(`# ${impl} reload ${r}${r === 0 ? ' (warm-up)' : ''} ${cur}->${next}: ${got.t - t0} ms, ${got.polls} polls${problem ? `; ${problem}` : ''}`);
       cur = next;
@@ -163,7 +240,7 @@ async function main(): Promise<void> {
     nVs: Number(process.env.RELOAD_VS ?? 1000),
     nRs: Number(process.env.RELOAD_RS ?? 10),
     changeEvery: 100,
-    delayLoopS: Number(process.env.RELOAD_DELAY_LOOP ?? 60),
+    delayLoopS: Number(process.env.RELOAD_DELAY_LOOP ?? 120),
   };
   const result: ScenarioResult = newResult('reload', {
     lvskeeper: require('../../../package.json').version as string,
@@ -174,6 +251,7 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvsk-bench-reload-'));
   let cap: ReturnType<typeof start> | undefined;
   let listener: ReturnType<typeof start> | undefined;
+  let client: IpvsClient | undefined;
   const cleanup = (): void => {
     for (const c of children) if (alive(c)) c.kill('SIGKILL');
     spawnSync('ipvsadm', ['-C']);
@@ -201,9 +279,10 @@ async function main(): Promise<void> {
     const confs = { A: reloadConf(shape, 'A'), B: reloadConf(shape, 'B') };
     const tables = { A: expectedTable(shape, 'A'), B: expectedTable(shape, 'B') };
     const runs: Partial<Record<Impl, ImplRun | Error>> = {};
+    client = await openKernelClient();
     for (const impl of ['lvskeeper', 'keepalived'] as Impl[]) {
       try {
-        runs[impl] = await runImpl(impl, shape, confs, tables, dir, repeats);
+        runs[impl] = await runImpl(impl, client, shape, confs, tables, dir, repeats);
       } catch (e) {
         runs[impl] = e as Error;
         console.log(`# ${(e as Error).message}`);
@@ -211,7 +290,8 @@ async function main(): Promise<void> {
     }
     cap.child.kill('SIGINT');
     await Promise.race([cap.exited, sleep(10000)]);
-    const reqs = ipvsRequests(fs.readFileSync(pcap));
+    const own = ownPortIds();
+    const reqs = ipvsRequests(fs.readFileSync(pcap)).filter((r) => !own.has(r.portId));
     const per: Partial<Record<Impl, { conv: number[]; lastOp: number[]; mod: number[]; reads: number[]; detail: unknown[] }>> = {};
     for (const impl of ['lvskeeper', 'keepalived'] as Impl[]) {
       const r = runs[impl];
@@ -229,7 +309,7 @@ async function main(): Promise<void> {
       per[impl] = acc;
       const pm = [...r.pollMs].sort((a, b) => a - b);
       result.notes.push(
-        `${impl}: initial ${shape.nVs} x ${shape.nRs} programmed ${fmt(r.startMs / 1000, 1)} s after start; /proc/net/ip_vs poll took median ${pm[pm.length >> 1] ?? 'n/a'} ms (max ${pm[pm.length - 1] ?? 'n/a'}), every 20 ms after the previous one.`,
+        `${impl}: initial ${shape.nVs} x ${shape.nRs} programmed ${fmt(r.startMs / 1000, 1)} s after start; poll of the changed services took median ${pm[pm.length >> 1] ?? 'n/a'} ms (max ${pm[pm.length - 1] ?? 'n/a'}), every 20 ms after the previous one.`,
       );
     }
     const missing = (impl: Impl): string => {
@@ -262,15 +342,16 @@ async function main(): Promise<void> {
           `${impl}: change requests naming an entry the config change did not touch: ${hits} over ${d.filter((x) => !x.warmup).length} reloads${hits ? ` (e.g. ${d.flatMap((x) => x.untouchedHit).slice(0, 3).join(', ')})` : ' (untouched virtual and real servers were neither deleted, re-added nor edited)'}${probs.length ? `; problems: ${probs.join('; ')}` : ''}.`,
         );
     }
-    result.noise = `${repeats} reloads per daemon after one discarded warm-up reload (alternating A->B, B->A); the VM runs under TCG emulation on a host shared with other work (1-min load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}): read ratios, not absolute times. Convergence is polled every 20 ms, so it is late by up to one poll.`;
+    result.noise = `${repeats} reloads per daemon after one discarded warm-up reload (alternating A->B, B->A); the VM runs under TCG emulation (one vCPU, ${Math.round(os.totalmem() / 2 ** 20)} MiB) on a host shared with other work (1-min load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}): read ratios, not absolute times. Convergence is polled every 20 ms after the previous poll, so it is late by up to one poll and its duration.`;
     result.notes.push(
       `Config: ${shape.nVs.toLocaleString('en-US')} virtual servers (wrr, NAT) x ${shape.nRs} real servers, each with a TCP_CHECK (delay_loop ${shape.delayLoopS}, connect_timeout 10, retry 3) against one listener for all of 10.200.0.0/16 (AnyIP route), so every check passes and no health change mixes into the reloads. A reload changes every 100th virtual server: 3 real servers removed, 3 added, 4 reweighted (${changedPerReload} IPVS entries, 1% of the real servers).`,
-      'Convergence: from just before kill -HUP until /proc/net/ip_vs (services, destinations, weights) equals the new config; then 4 s more during which the table must not change. Requests: an nlmon tap (tcpdump -i nlmon, only skbs sent with NLM_F_REQUEST: every request, several per skb when ours coalesces them, not the replies of the kernel) decoded with our codec, each nlmsg counted; a request belongs to a reload from its SIGHUP to the end of its settle period. Change requests are NEW/SET/DEL of services and destinations (and FLUSH, ZERO, SET_CONFIG); read requests are GET_* (a dump is one request).',
+      'Convergence: from just before kill -HUP until the changed services (GET_DEST dumps of those 10 services with our client, whose own requests are left out of the counts by their netlink port ids) hold the new destinations and weights; after 4 s more the whole table (/proc/net/ip_vs) must equal the new config. Requests: an nlmon tap (tcpdump -i nlmon, only skbs sent with NLM_F_REQUEST: every request, several per skb when ours coalesces them, not the replies of the kernel) decoded with our codec, each nlmsg counted; a request belongs to a reload from its SIGHUP to the end of its settle period. Change requests are NEW/SET/DEL of services and destinations (and FLUSH, ZERO, SET_CONFIG); read requests are GET_* (a dump is one request).',
       'Both daemons run as `-n -l -C -f FILE` one after the other in the same VM boot, the table flushed between them.',
     );
   } catch (e) {
     result.skipped = (e as Error).message;
   } finally {
+    await client?.close().catch(() => undefined);
     cleanup();
     fs.rmSync(dir, { recursive: true, force: true });
   }

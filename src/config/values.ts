@@ -71,9 +71,25 @@ export type Family = 4 | 6;
 
 /** Dotted quad as glibc inet_pton(AF_INET) accepts it: exactly four decimal octets 0-255, no leading zeros. */
 export function isIPv4(s: string): boolean {
-  const parts = s.split('.');
-  if (parts.length !== 4) return false;
-  return parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
+  // one pass over the characters, no split or regex: called for every address of large configs
+  let octets = 0;
+  let digits = 0;
+  let value = 0;
+  let lead0 = false;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46; // a '.' after the end closes the last octet
+    if (c === 46) {
+      if (digits === 0 || value > 255 || (lead0 && digits > 1)) return false;
+      if (++octets > 4) return false;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 0) lead0 = c === 48;
+      if (++digits > 3) return false;
+      value = value * 10 + (c - 48);
+    } else return false;
+  }
+  return octets === 4;
 }
 
 /** IPv6 text as inet_pton(AF_INET6) accepts it (including an embedded dotted quad). */
