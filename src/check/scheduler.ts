@@ -653,31 +653,30 @@ function jobLabel(t: CheckTarget): string {
   return `${targetLabel(t)} VS ${t.vsLabel ?? '-'}] by [${script}`;
 }
 
-let defaultWatch: ((path: string, onChange: () => void) => () => void) | undefined;
-let defaultProbe: ((target: TargetOf<CheckerKind.File>) => CheckResult) | undefined;
+/** FILE_CHECK's watcher and first read, loading file.ts on first use. */
+const defaultWatch = (p: string, onChange: () => void): (() => void) => (require('./file') as typeof import('./file')).watchTrackedFile(p, onChange);
+const defaultProbe = (t: TargetOf<CheckerKind.File>): CheckResult => (require('./file') as typeof import('./file')).probeFile(t);
 
-/** The checker modules, loaded on first use so that tests with injected checkers load none of them. */
-function loadDefaultCheckers(): Partial<Record<CheckerKind, CheckFn>> {
+/**
+ * The checker modules, each loaded on its first attempt: a configuration with TCP_CHECKs only does not load undici,
+ * the DNS codec or the ICMP sockets (module loading is most of a start under emulation, and memory everywhere).
+ */
+export function loadDefaultCheckers(): Partial<Record<CheckerKind, CheckFn>> {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const tcp = require('./tcp') as typeof import('./tcp');
-  const http = require('./http') as typeof import('./http');
-  const udp = require('./udp') as typeof import('./udp');
-  const dns = require('./dns') as typeof import('./dns');
-  const smtp = require('./smtp') as typeof import('./smtp');
-  const misc = require('./misc') as typeof import('./misc');
-  const file = require('./file') as typeof import('./file');
-  const ping = require('./ping') as typeof import('./ping');
-  defaultWatch = file.watchTrackedFile;
-  defaultProbe = file.probeFile;
+  const lazy = (load: () => CheckFn): CheckFn => {
+    let fn: CheckFn | undefined;
+    return (target, signal) => (fn ??= load())(target, signal);
+  };
+  const http = lazy(() => (require('./http') as typeof import('./http')).checkHttp as CheckFn);
   return {
-    [CheckerKind.Tcp]: tcp.checkTcp as CheckFn,
-    [CheckerKind.HttpGet]: http.checkHttp as CheckFn,
-    [CheckerKind.SslGet]: http.checkHttp as CheckFn,
-    [CheckerKind.Udp]: udp.checkUdp as CheckFn,
-    [CheckerKind.Dns]: dns.checkDns as CheckFn,
-    [CheckerKind.Smtp]: smtp.checkSmtp as CheckFn,
-    [CheckerKind.Misc]: misc.checkMisc as CheckFn,
-    [CheckerKind.File]: file.checkFile as CheckFn,
-    [CheckerKind.Ping]: ping.checkPing as CheckFn,
+    [CheckerKind.Tcp]: lazy(() => (require('./tcp') as typeof import('./tcp')).checkTcp as CheckFn),
+    [CheckerKind.HttpGet]: http,
+    [CheckerKind.SslGet]: http,
+    [CheckerKind.Udp]: lazy(() => (require('./udp') as typeof import('./udp')).checkUdp as CheckFn),
+    [CheckerKind.Dns]: lazy(() => (require('./dns') as typeof import('./dns')).checkDns as CheckFn),
+    [CheckerKind.Smtp]: lazy(() => (require('./smtp') as typeof import('./smtp')).checkSmtp as CheckFn),
+    [CheckerKind.Misc]: lazy(() => (require('./misc') as typeof import('./misc')).checkMisc as CheckFn),
+    [CheckerKind.File]: lazy(() => (require('./file') as typeof import('./file')).checkFile as CheckFn),
+    [CheckerKind.Ping]: lazy(() => (require('./ping') as typeof import('./ping')).checkPing as CheckFn),
   };
 }

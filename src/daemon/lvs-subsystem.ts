@@ -1,17 +1,10 @@
 // The checkers + IPVS subsystem (keepalived's healthchecker process, `lvskeeper -C`): runs every configured checker,
 // turns checker states into real-server health and quorum, and keeps the kernel's IPVS table equal to the desired one.
 import os from 'node:os';
-import {
-  CheckScheduler,
-  RealServerAggregator,
-  systemClock,
-  dedupKey,
-  type CheckTarget,
-  type Clock,
-  type SchedulerOptions,
-  type CheckerAttemptEvent,
-  type RealServerEvent,
-} from '../check/index';
+// the scheduler and aggregator directly, not check/index: that would load every checker module (undici, DNS, ICMP)
+import { CheckScheduler, systemClock, dedupKey, type Clock, type SchedulerOptions, type CheckerAttemptEvent } from '../check/scheduler';
+import { RealServerAggregator, type RealServerEvent } from '../check/aggregate';
+import type { CheckTarget } from '../check/types';
 import type { Config, NotifyScript } from '../config/model';
 import type { IpvsClient } from '../ipvs/client';
 import { openKernelClient } from '../ipvs/kernel-client';
@@ -125,6 +118,8 @@ export class LvsSubsystem implements Subsystem {
   async start(config: Config, ctx: SubsystemContext): Promise<void> {
     this.ctx = ctx;
     this.stopping = false;
+    this.resultCounters.clear();
+    this.durationHistograms.clear();
     if (this.opts.keepAlive ?? !this.opts.clock) this.keepAliveTimer ??= setInterval(() => undefined, 1 << 30);
     this.runScript = this.opts.runScript ?? defaultRunScript(ctx.log);
     this.scheduler = new CheckScheduler({ ...(this.opts.scheduler ?? {}), clock: this.clock });
@@ -258,15 +253,30 @@ export class LvsSubsystem implements Subsystem {
     return desiredTable(this.plans, this.health, (id) => this.quorum.get(id) ?? true);
   }
 
+  /** prom-client children per (checker, result) and per kind: labels hashed once, not on every attempt */
+  private resultCounters = new Map<string, { inc(): void }>();
+  private durationHistograms = new Map<string, { observe(v: number): void }>();
+
   private onAttempt(e: CheckerAttemptEvent): void {
+    const result = e.result.ok ? 'ok' : e.result.timedOut ? 'timeout' : 'fail';
+    let first: CheckerInfo | undefined;
     for (const id of e.ids) {
       const c = this.checkers.get(id);
       if (!c) continue;
-      const rs = this.rs.get(c.rsId);
-      this.ctx.metrics.checkResults.inc({ virtual_server: c.vsId, real_server: rs ? rsMetricLabel(rs.plan) : c.rsId, checker: c.kind, result: e.result.ok ? 'ok' : e.result.timedOut ? 'timeout' : 'fail' });
+      first ??= c;
+      const key = `${id}\u0000${result}`;
+      let counter = this.resultCounters.get(key);
+      if (!counter) {
+        const rs = this.rs.get(c.rsId);
+        counter = this.ctx.metrics.checkResults.labels({ virtual_server: c.vsId, real_server: rs ? rsMetricLabel(rs.plan) : c.rsId, checker: c.kind, result });
+        this.resultCounters.set(key, counter);
+      }
+      counter.inc();
     }
-    const first = e.ids.map((id) => this.checkers.get(id)).find(Boolean);
-    if (first) this.ctx.metrics.checkDuration.observe({ checker: first.kind }, e.result.latencyMs / 1000);
+    if (!first) return;
+    let h = this.durationHistograms.get(first.kind);
+    if (!h) this.durationHistograms.set(first.kind, (h = this.ctx.metrics.checkDuration.labels({ checker: first.kind })));
+    h.observe(e.result.latencyMs / 1000);
   }
 
   private onRs(e: RealServerEvent): void {
@@ -361,6 +371,8 @@ export class LvsSubsystem implements Subsystem {
     void prev;
     this.ctx = ctx;
     configureScripts(next.globalDefs, (level, msg) => ctx.log[level](msg));
+    this.resultCounters.clear(); // labels (virtual server, real server) may change with the configuration
+    this.durationHistograms.clear();
     const newPlans = this.plan(next);
     const oldRs = this.rs;
     const oldCheckers = this.checkers;
