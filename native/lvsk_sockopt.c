@@ -19,6 +19,7 @@
  *     options.address   bind() address text (IPv4 or IPv6 literal); absent with port: the wildcard address
  *     options.port      bind() port
  *     options.scopeId   sin6_scope_id for a link-local bind address
+ *   A TCP socket that is bound also gets SO_REUSEADDR, as libuv gives Node's own TCP sockets.
  *   The descriptor belongs to the caller (Node closes it with the socket that wraps it). On any error the
  *   socket is closed and nothing leaks.
  *
@@ -212,6 +213,14 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     int e = errno;
     close(fd);
     throw_sys(env, "setsockopt SO_BINDTODEVICE", e);
+    return NULL;
+  }
+  /* Node's own TCP sockets bind with SO_REUSEADDR (libuv uv__tcp_bind); do the same so bind_port behaves alike */
+  int one = 1;
+  if (sslen && stype == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) {
+    int e = errno;
+    close(fd);
+    throw_sys(env, "setsockopt SO_REUSEADDR", e);
     return NULL;
   }
   if (sslen && bind(fd, (struct sockaddr *)&ss, sslen) < 0) {

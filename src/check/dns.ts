@@ -213,11 +213,13 @@ export function checkDns(target: TargetOf<CheckerKind.Dns>, signal: AbortSignal,
     });
     function go(): void {
       if (done) return;
-      sock.connect(conn.connectPort, hostWithScope(conn), () =>
+      // node:dgram passes a failed connect (ENETUNREACH, ...) to this callback; its type omits the argument
+      sock.connect(conn.connectPort, hostWithScope(conn), ((cerr?: NodeJS.ErrnoException) => {
+        if (cerr) return finish(failResult(`failed to connect socket; ${cerr.code ?? cerr.message}`, started));
         sock.send(query, (err) => {
           if (err) finish(failResult('failed to write socket.', started));
-        }),
-      );
+        });
+      }) as () => void);
     }
   });
 }

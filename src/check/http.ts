@@ -74,7 +74,7 @@ export function clientCredentials(o: SslClientOptions | undefined): tls.Connecti
  * Opens the checker's connection: TCP with bindto/bind_port, fwmark and bind_if (sockopt.ts), and for SSL_GET TLS over
  * it (certificate not verified, as keepalived sets no SSL_VERIFY_PEER). `cb` gets the socket once usable.
  */
-function openConnection(target: HttpTarget, url: HttpUrl, alpn: string[] | undefined, cb: (err: Error | null, sock: Duplex | null) => void): void {
+function openConnection(target: HttpTarget, url: HttpUrl, alpn: string[] | undefined, signal: AbortSignal, cb: (err: Error | null, sock: Duplex | null) => void): void {
   const ssl = target.kind === CheckerKind.SslGet;
   let creds: tls.ConnectionOptions = {};
   try {
@@ -88,18 +88,24 @@ function openConnection(target: HttpTarget, url: HttpUrl, alpn: string[] | undef
     ? tls.connect({ socket: raw, ...creds, rejectUnauthorized: false, servername: sniName(target, url), ...(alpn ? { ALPNProtocols: alpn } : {}) })
     : raw;
   let done = false;
+  // an abort while connecting (SYN unanswered) must close the socket now, not when the kernel gives up
+  const onAbort = (): void => onError(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
   const onError = (e: Error): void => {
     if (done) return;
     done = true;
+    signal.removeEventListener('abort', onAbort);
     sock.destroy();
     raw.destroy();
     cb(e, null);
   };
   raw.once('error', onError);
   if (sock !== raw) sock.once('error', onError);
+  if (signal.aborted) return onAbort();
+  signal.addEventListener('abort', onAbort, { once: true });
   sock.once(ssl ? 'secureConnect' : 'connect', () => {
     if (done) return;
     done = true;
+    signal.removeEventListener('abort', onAbort);
     raw.off('error', onError);
     if (sock !== raw) sock.off('error', onError);
     cb(null, sock);
@@ -151,7 +157,7 @@ class BodyCheck {
 async function getUrl11(target: HttpTarget, url: HttpUrl, signal: AbortSignal): Promise<string | undefined> {
   const ip = target.conn.connectIp;
   const origin = `${target.kind === CheckerKind.SslGet ? 'https' : 'http'}://${ip.includes(':') ? `[${ip}]` : ip}:${target.conn.connectPort}`;
-  const connect: buildConnector.connector = (_opts, cb) => openConnection(target, url, ['http/1.1'], cb as (err: Error | null, sock: Duplex | null) => void);
+  const connect: buildConnector.connector = (_opts, cb) => openConnection(target, url, ['http/1.1'], signal, cb as (err: Error | null, sock: Duplex | null) => void);
   const client = new Client(origin, { connect, pipelining: 1, keepAliveTimeout: 1000 });
   try {
     const res = await client.request({
@@ -183,20 +189,9 @@ async function getUrl11(target: HttpTarget, url: HttpUrl, signal: AbortSignal): 
 
 /** http_protocol 1.0 (keepalived's default) and 1.0C: keepalived's exact request over the connection (http10.ts). */
 async function getUrl10(target: HttpTarget, url: HttpUrl, signal: AbortSignal): Promise<string | undefined> {
-  const sock = await new Promise<Duplex>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    openConnection(target, url, undefined, (err, s) => {
-      signal.removeEventListener('abort', onAbort);
-      if (err || !s) return reject(err ?? new Error('no socket'));
-      if (signal.aborted) {
-        s.destroy();
-        return onAbort();
-      }
-      resolve(s);
-    });
-  });
+  const sock = await new Promise<Duplex>((resolve, reject) =>
+    openConnection(target, url, undefined, signal, (err, s) => (err || !s ? reject(err ?? new Error('no socket')) : resolve(s))),
+  );
   let failure: string | undefined;
   let body: BodyCheck | undefined;
   await exchange(

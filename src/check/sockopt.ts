@@ -110,7 +110,8 @@ export function udpSocket(conn: ConnOpts, ready: (sock: dgram.Socket) => void): 
       process.nextTick(() => sock.emit('error', e));
       return sock;
     }
-    sock.bind({ fd }, () => ready(sock));
+    // bind({fd}) may call back synchronously: the caller's socket variable must exist first
+    sock.bind({ fd }, () => process.nextTick(() => ready(sock)));
   } else if (conn.bindto || conn.bindPort) sock.bind({ address: conn.bindto, port: conn.bindPort ?? 0 }, () => ready(sock));
   else process.nextTick(() => ready(sock));
   return sock;

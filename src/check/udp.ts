@@ -114,11 +114,13 @@ export function checkUdp(target: TargetOf<CheckerKind.Udp>, signal: AbortSignal)
     });
     function go(): void {
       if (done) return;
-      sock.connect(conn.connectPort, hostWithScope(conn), () => {
+      // node:dgram passes a failed connect (ENETUNREACH, ...) to this callback; its type omits the argument
+      sock.connect(conn.connectPort, hostWithScope(conn), ((cerr?: NodeJS.ErrnoException) => {
+        if (cerr) return finish(failResult(`UDP connection failed: ${cerr.code ?? cerr.message}`, started));
         sock.send(payload, (err) => {
           if (err) finish(failResult(`UDP send failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`, started));
         });
-      });
+      }) as () => void);
     }
   });
 }
