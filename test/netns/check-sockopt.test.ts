@@ -86,7 +86,7 @@ t.test('fwmark and bind_if on checker sockets', { skip }, async (t) => {
       t.fail(`client output: ${r.stdout}\n${r.stderr}`);
       return;
     }
-    t.notOk(out.error, out.error);
+    t.notOk(out.error, String(out.error ?? 'no error'));
     Object.assign(results, out);
   }
   for (const target of ['10.77.5.5', 'fd77:5::5'])
