@@ -28,7 +28,7 @@ async function main(): Promise<number> {
     const rows: [string, { total: number; failed: number }, string][] = [
       ['traffic balanced', r.balanced.tally, Object.keys(r.balanced.tally.byServer).sort().join(' ')],
       [`${r.removal.killed} killed, removed`, r.removal.tally, `removed after ${fmt(r.removal.removedAfterMs)}`],
-      ['master A failed', r.failover.tally, `VIP on B after ${fmt(r.failover.takeoverMs)}, traffic after ${fmt(r.failover.resumeMs)}`],
+      ['master A failed', r.failover.tally, `VIP on B after ${fmt(r.failover.takeoverMs)}, client ARP ${fmt(r.failover.arpMs)}, first answer ${fmt(r.failover.resumeMs)}`],
       ['traffic continuing', r.continuing.tally, Object.keys(r.continuing.tally.byServer).sort().join(' ')],
     ];
     process.stdout.write(`\n${'step'.padEnd(24)}${'requests'.padStart(9)}${'lost'.padStart(6)}  notes\n`);

@@ -2,6 +2,7 @@
 // servers, one real server killed and removed from IPVS, the master director failing and the VIP moving to the
 // backup, traffic continuing; the requests lost at each step.
 import { VmTopology, failoverBoundMs, checkerBoundMs, type RealServer } from '../test/helpers/vm-topology';
+import { IpMonitor, type Director } from '../test/helpers/vm-director';
 import { tally, formatTally, type Tally, type ClientAgent } from '../test/helpers/vm-client';
 
 export interface Step {
@@ -13,8 +14,9 @@ export interface Step {
 
 export interface ScenarioResult {
   balanced: Step;
-  removal: Step & { killed: string; removedAfterMs: number; backupRemovedAfterMs: number; after: Tally };
-  failover: Step & { takeoverMs: number; resumeMs: number };
+  removal: Step & { killed: string; removedAfterMs: number; backupRemovedAfterMs: number; lastFailureAfterMs: number; after: Tally };
+  /** takeover: the VIP added on B; arp: the client's entry moved to B; resume: the first answer; steady: STEADY in a row */
+  failover: Step & { takeoverMs: number; arpMs: number; resumeMs: number; steadyMs: number };
   continuing: Step;
   /** the generous bound every wait in the scenario uses, derived from the configured VRRP and checker timing */
   boundMs: number;
@@ -73,50 +75,64 @@ export async function runScenario(topo: VmTopology, client: ClientAgent, say: (s
   const victimAddr = `${victim.address}:${victim.port}`;
   await topo.killRealServer(victim);
   say(`${victim.name} (${victimAddr}) killed with SIGKILL`);
-  const gone = (d: typeof a): boolean => !d.destinations().some((x) => x.startsWith(`${victimAddr} `));
-  let backupRemovedAt = 0;
-  const removedAt = await waitUntil(`${victim.name} removed from director A's IPVS table`, () => {
-    if (!backupRemovedAt && gone(b)) backupRemovedAt = Date.now();
-    return gone(a);
-  }, bound, topo);
-  if (!backupRemovedAt) backupRemovedAt = await waitUntil(`${victim.name} removed from director B's IPVS table`, () => gone(b), bound, topo);
-  say(`${victim.name} removed from IPVS by the HTTP_GET checker after ${fmt(removedAt - killAt)} on A, ${fmt(backupRemovedAt - killAt)} on B; table now ${a.destinations().join(', ')}`);
-  const healedFrom = await client.steady(removedAt, STEADY, bound);
+  const gone = (d: Director): boolean => !d.destinations().some((x) => x.startsWith(`${victimAddr} `));
+  const removedAt = await waitUntil(`${victim.name} removed from director A's IPVS table`, () => gone(a), bound, topo);
+  const backupRemovedAt = await waitUntil(`${victim.name} removed from director B's IPVS table`, () => gone(b), bound, topo);
+  const healedFrom = await client.steady(killAt, STEADY, bound);
+  const refused = client.requests.filter((r) => r.start >= killAt && r.start < healedFrom && !r.ok);
+  const lastRefused = refused.length ? refused[refused.length - 1]!.start : killAt;
+  say(`${victim.name} removed from IPVS by the HTTP_GET checkers: seen (polling ipvsadm) ${fmt(removedAt - killAt)} after the kill on A, ${fmt(backupRemovedAt - killAt)} on B; table now ${a.destinations().join(', ')}`);
   const removal = {
     name: 'real server removed',
     at: rel(killAt),
     killed: victim.name,
     removedAfterMs: removedAt - killAt,
     backupRemovedAfterMs: backupRemovedAt - killAt,
+    lastFailureAfterMs: lastRefused - killAt,
     tally: tally(client.requests, killAt, healedFrom),
     after: { total: 0, failed: 0, byServer: {}, errors: {} } as Tally,
   };
-  say(`  requests lost while ${victim.name} was being removed: ${removal.tally.failed} of ${removal.tally.total}`);
+  say(`  requests lost while ${victim.name} was being removed: ${removal.tally.failed} of ${removal.tally.total}${refused.length ? ` (the last one sent ${fmt(removal.lastFailureAfterMs)} after the kill)` : ''}`);
   await sleep(3000);
 
-  const watch = b.watchAddress(topo.vip);
-  // the monitor must be listening before A fails
-  await sleep(1000);
-  const failAt = Date.now();
-  removal.after = tally(client.requests, healedFrom, failAt);
-  say(`traffic without ${victim.name}: ${formatTally(removal.after)}`);
-  await a.powerOff();
-  say('director A fails: lvskeeper SIGKILLed (every process) and its links cut, as in a power loss');
-  let takeoverAt: number;
+  // exact times of the takeover from ip's own timestamps: B's addresses and the client's ARP entry for the VIP
+  const bAddr = new IpMonitor(b.ns.name, ['address']);
+  const clientNeigh = new IpMonitor(topo.client.name, ['neigh']);
+  const bMac = b.mac();
+  let failover;
   try {
-    takeoverAt = await Promise.race([watch.added, waitUntil(`director B to take VIP ${topo.vip} over`, () => b.holdsVip(topo.vip), bound, topo)]);
+    await sleep(1000);
+    const before = Date.now();
+    removal.after = tally(client.requests, healedFrom, before);
+    say(`traffic without ${victim.name}: ${formatTally(removal.after)}`);
+    const failAt = await a.powerOff();
+    say('director A fails: every lvskeeper process stopped and killed (SIGKILL), its links cut: a power loss');
+    const vipLine = await bAddr.next((l) => !l.startsWith('Deleted') && l.includes(` inet ${topo.vip}/`), failAt, bound, `VIP ${topo.vip} added on B`);
+    say(`director B is MASTER: VIP ${topo.vip} added ${fmt(vipLine.at - failAt)} after A failed (VRRP bound 3 x advert_int + skew = ${fmt(failoverBoundMs(topo.timing, b.spec.priority))})`);
+    const neighLine = await clientNeigh.next((l) => l.startsWith(`${topo.vip} `) && l.includes(bMac), failAt, bound, "the client's ARP entry for the VIP moving to B");
+    say(`the client's ARP entry for ${topo.vip} points to B ${fmt(neighLine.at - failAt)} after the failure (gratuitous ARP)`);
+    const steadyAt = await client.steady(failAt, STEADY, bound);
+    const firstOk = client.requests.find((r) => r.start >= failAt && r.ok)!;
+    failover = {
+      name: 'master failed',
+      at: rel(failAt),
+      takeoverMs: vipLine.at - failAt,
+      arpMs: neighLine.at - failAt,
+      resumeMs: firstOk.end - failAt,
+      steadyMs: steadyAt - failAt,
+      tally: tally(client.requests, failAt, steadyAt),
+    };
   } finally {
-    watch.stop();
+    bAddr.stop();
+    clientNeigh.stop();
   }
-  say(`director B is MASTER and holds VIP ${topo.vip} ${fmt(takeoverAt - failAt)} after A failed (VRRP bound 3 x advert_int + skew = ${fmt(failoverBoundMs(topo.timing, b.spec.priority))})`);
-  const resumedAt = await client.steady(failAt, STEADY, bound);
-  const failover = { name: 'master failed', at: rel(failAt), takeoverMs: takeoverAt - failAt, resumeMs: resumedAt - failAt, tally: tally(client.requests, failAt, resumedAt) };
-  say(`  traffic resumed through B ${fmt(failover.resumeMs)} after the failure; requests lost: ${failover.tally.failed} of ${failover.tally.total}`);
+  say(`  first answer through B ${fmt(failover.resumeMs)} after the failure; requests lost: ${failover.tally.failed} of ${failover.tally.total}`);
 
   await sleep(opts.continuingMs ?? 5000);
   const endAt = Date.now();
   await client.stopLoop();
-  const continuing: Step = { name: 'continuing', at: rel(resumedAt), tally: tally(client.requests, resumedAt, endAt) };
+  const steadyAt = failover.at + t0 + failover.steadyMs;
+  const continuing: Step = { name: 'continuing', at: rel(steadyAt), tally: tally(client.requests, steadyAt, endAt) };
   say(`traffic continuing through B: ${formatTally(continuing.tally)}`);
   return { balanced, removal, failover, continuing, boundMs: bound };
 }

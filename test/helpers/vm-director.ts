@@ -122,11 +122,33 @@ export class Director {
     for (let i = 0; i < 100 && this.processes().length; i++) await new Promise((r) => setTimeout(r, 100));
   }
 
-  /** The whole director fails (a power cut): its daemon is SIGKILLed and its links go down, so nothing leaves it any more. */
-  async powerOff(): Promise<void> {
-    await this.crash();
+  /**
+   * The whole director fails (a power cut): every process of its daemon is stopped and its links go down at once, then
+   * the processes are killed. Returns the time of the failure (ms since the epoch).
+   */
+  async powerOff(): Promise<number> {
+    const pids = this.processes();
+    const at = Date.now();
+    this.append(`=== power off at ${new Date(at).toISOString()}\n`);
+    const signal = (sig: NodeJS.Signals): void => {
+      for (const p of pids) {
+        try {
+          process.kill(p, sig);
+        } catch {
+          /* gone */
+        }
+      }
+    };
+    signal('SIGSTOP');
     const devs = this.spec.int ? ['eth0', 'eth1'] : ['eth0'];
-    for (const d of devs) this.ns.exec('ip', ['link', 'set', d, 'down']);
+    spawnSync('ip', ['-n', this.ns.name, '-batch', '-'], { input: devs.map((d) => `link set ${d} down\n`).join('') });
+    signal('SIGKILL');
+    await this.crash();
+    return at;
+  }
+
+  mac(dev = 'eth0'): string {
+    return /link\/ether ([0-9a-f:]+)/.exec(this.ns.exec('ip', ['link', 'show', dev]))?.[1] ?? '';
   }
 
   /** SIGTERM and wait (SIGKILL after 20 s). */
@@ -138,24 +160,6 @@ export class Director {
     const t = setTimeout(() => c.kill('SIGKILL'), 20000);
     await gone;
     clearTimeout(t);
-  }
-
-  /**
-   * Watches this namespace's addresses (`ip monitor address`): `added` resolves with the time `addr` is next added.
-   * More precise than polling `ip addr` (each process start costs up to a second in the emulated VM).
-   */
-  watchAddress(addr: string): { added: Promise<number>; stop(): void } {
-    const child = spawn('ip', ['-n', this.ns.name, 'monitor', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let buf = '';
-    const added = new Promise<number>((resolve) => {
-      child.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        const lines = buf.split('\n');
-        buf = lines.pop()!;
-        if (lines.some((l) => !l.startsWith('Deleted') && l.includes(` inet ${addr}/`))) resolve(Date.now());
-      });
-    });
-    return { added, stop: () => void child.kill('SIGKILL') };
   }
 
   holdsVip(addr: string): boolean {
@@ -182,5 +186,47 @@ export class Director {
   /** `ipvsadm -Ln` shows at least one virtual service. */
   hasService(): boolean {
     return /^(TCP|UDP|SCTP|FWM)\s/m.test(this.ipvsadm('-Ln').stdout);
+  }
+}
+
+export interface MonitorLine {
+  /** ip's own timestamp (-ts), ms since the epoch: exact even when the reader is busy */
+  at: number;
+  text: string;
+}
+
+/** `ip -ts monitor OBJECTS` in a namespace: every event line with ip's timestamp; `next` waits for a matching one. */
+export class IpMonitor {
+  readonly lines: MonitorLine[] = [];
+  private child: ChildProcess;
+  private buf = '';
+
+  constructor(nsName: string, objects: string[]) {
+    this.child = spawn('ip', ['-ts', '-n', nsName, 'monitor', ...objects], { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.child.stdout!.on('data', (d: Buffer) => {
+      this.buf += d.toString();
+      const parts = this.buf.split('\n');
+      this.buf = parts.pop()!;
+      for (const l of parts) {
+        const m = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})\d*\] (.*)$/.exec(l);
+        // ip prints local time without a zone; Date parses that form as local time too
+        if (m) this.lines.push({ at: new Date(m[1]!).getTime(), text: m[2]! });
+      }
+    });
+  }
+
+  /** Waits (polling this process's buffer) for a line after `since` that `pred` accepts. */
+  async next(pred: (text: string) => boolean, since: number, ms: number, what: string): Promise<MonitorLine> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const hit = this.lines.find((l) => l.at >= since && pred(l.text));
+      if (hit) return hit;
+      if (Date.now() > end) throw new Error(`ip monitor: no ${what} within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  stop(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
   }
 }

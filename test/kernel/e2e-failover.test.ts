@@ -5,7 +5,7 @@
 // failover bound (3 x advert_int + skew) and checker bound, never by tight timing.
 import t, { type Test } from 'tap';
 import { VmTopology, type LvsMode } from '../helpers/vm-topology';
-import { bringUp, runScenario, fmt } from '../../demo/scenario';
+import { bringUp, runScenario, fmt, STEADY } from '../../demo/scenario';
 import { formatTally, type Tally } from '../helpers/vm-client';
 
 const SKIP = process.env.LVSK_KERNEL
@@ -42,8 +42,10 @@ for (const mode of ['NAT', 'DR'] as LvsMode[]) {
     steadyOk(t, 'after the removal', r.removal.after);
     t.notOk(r.removal.after.byServer[rs2!], `${rs2} answers nothing once removed`);
 
-    t.ok(r.failover.takeoverMs <= r.boundMs, `B holds the VIP ${fmt(r.failover.takeoverMs)} after A failed (bound ${fmt(r.boundMs)})`);
-    t.ok(r.failover.resumeMs <= r.boundMs, `traffic resumed ${fmt(r.failover.resumeMs)} after A failed (bound ${fmt(r.boundMs)})`);
+    t.ok(r.failover.takeoverMs <= r.boundMs, `B added the VIP ${fmt(r.failover.takeoverMs)} after A failed (bound ${fmt(r.boundMs)})`);
+    t.ok(r.failover.arpMs <= r.boundMs, `the client's ARP entry moved to B ${fmt(r.failover.arpMs)} after A failed`);
+    t.ok(r.failover.resumeMs <= r.boundMs, `first answer through B ${fmt(r.failover.resumeMs)} after A failed (bound ${fmt(r.boundMs)})`);
+    t.ok(r.failover.steadyMs <= r.boundMs, `steady traffic (${STEADY} answers in a row) from ${fmt(r.failover.steadyMs)} after A failed`);
     t.comment(`requests lost at master failure: ${r.failover.tally.failed} of ${r.failover.tally.total}`);
 
     steadyOk(t, 'continuing through B', r.continuing.tally);

@@ -4,7 +4,7 @@
 // (not flushed: the service's counters keep counting) and an established connection through it survives.
 import t, { type Test } from 'tap';
 import { VmTopology, NET, failoverBoundMs, checkerBoundMs, until, type RealServer } from '../helpers/vm-topology';
-import type { Director } from '../helpers/vm-director';
+import { IpMonitor, type Director } from '../helpers/vm-director';
 import type { ClientAgent, ConnResult } from '../helpers/vm-client';
 
 const SKIP = process.env.LVSK_KERNEL
@@ -105,18 +105,23 @@ t.test('one NAT director: reload and kill -9', { skip: SKIP, timeout: 900000 }, 
         await new Promise((r) => setTimeout(r, 500));
       }
     })();
-    const vip = d.watchAddress(NET.vip);
+    const vip = new IpMonitor(d.ns.name, ['address']);
     t.teardown(() => vip.stop());
+    const restartAt = Date.now();
     d.start(topo.conf(d, [rs1, rs2]));
     await until('the restarted daemon to write its pid file', () => d.pid() !== oldPid, 180000, 500, detail);
     // a BACKUP start removes the VIP it finds (keepalived's vrrp_restore_interface) and adds it back as MASTER
-    await Promise.race([vip.added, new Promise((r) => setTimeout(r, bound))]);
+    const added = (l: string): boolean => !l.startsWith('Deleted') && l.includes(` inet ${NET.vip}/`);
+    await vip.next(added, restartAt, bound, 'the VIP added back').catch(() => undefined);
     await until('the restarted director to hold the VIP', () => d.holdsVip(NET.vip), bound, 500, detail);
     // a few checker rounds and a resync pass of the restarted daemon
     await new Promise((r) => setTimeout(r, 2 * checkerBoundMs(topo.timing) + 5000));
     watching = false;
     await tableWatch;
     vip.stop();
+    for (const l of vip.lines.filter((x) => x.at >= restartAt && x.text.includes(` ${NET.vip}/`))) {
+      t.comment(`VIP ${l.text.startsWith('Deleted') ? 'removed' : 'added'} ${((l.at - restartAt) / 1000).toFixed(1)} s after the restart`);
+    }
     t.ok(d.running(), 'the restarted daemon runs');
     t.equal(lost, '', 'the table was never missing a real server during the restart');
     await new Promise((r) => setTimeout(r, 2500));
