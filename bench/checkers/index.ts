@@ -13,7 +13,7 @@ import { AddressFamily, Protocol } from '../../src/ipvs/constants';
 import { ServerFarm, createServerNet, sleep, type ServerNet } from '../../test/helpers/vm-servers';
 import { BenchLayout, CheckKind, RS_PORT, RS_PREFIX, VICTIM_PORT, VICTIM_VS, benchConfig, detectionBoundMs, rsAddress, victimIndexes } from './config';
 import { countDestinations, sampleTree } from './proc';
-import { Impl, running, startDaemon, stopDaemon } from './daemon';
+import { Daemon, Impl, running, startDaemon, stopDaemon } from './daemon';
 
 const NS = 'lvsk-bench-rs';
 const VETH = 'lvsk-bench0';
@@ -54,12 +54,16 @@ const BUDGET_S = env('BENCH_CHECKERS_BUDGET_S', 1250);
 const RATE = env('BENCH_CHECKERS_RATE', 10);
 const VICTIMS = 3;
 const POLL_MS = 10;
+/** the harness writes what it has and exits before the VM's own timeout (run-in-vm --timeout 1800) would lose it all */
+const DEADLINE_S = env('BENCH_CHECKERS_DEADLINE_S', 1680);
+const live = new Set<Daemon>();
 const VICTIM_TIMING = { delayLoopS: 1, connectTimeoutS: 1, retry: 1, delayBeforeRetryS: 1 };
 
 /** "1000,10000": real servers per case; the bulk's delay_loop is N / RATE unless given as "N:delay_loop". */
 function specs(): CaseSpec[] {
   const kinds = (process.env.BENCH_CHECKERS_KINDS ?? 'TCP_CHECK,HTTP_GET').split(',') as CheckKind[];
   const sizes = (process.env.BENCH_CHECKERS_SIZES ?? '1000,10000').split(',').map((s) => s.split(':').map(Number));
+  // in this order: every kind at the first size, then the next size (the time budget may cut the last ones)
   return sizes.flatMap(([n, d]) => kinds.map((kind) => ({ realServers: n!, kind, bulkDelayLoopS: d ?? Math.max(1, Math.round(n! / RATE)) })));
 }
 
@@ -113,6 +117,7 @@ async function runImpl(impl: Impl, l: BenchLayout, conf: string, dir: string, fa
   const r: ImplRun = { impl, cpu: [], cpuPerCheckMs: [], rssMiB: [], checksPerS: [], missing: [], latencyMs: [], programS: NaN, stop: { code: null, ms: 0, killed: false } };
   await client.flush();
   const d = startDaemon(impl, conf, dir);
+  live.add(d);
   try {
     await waitFor(`${impl} to program ${l.realServers} destinations`, () => {
       if (!running(d)) throw new Error(`${impl} exited: ${d.log().slice(-2000)}`);
@@ -149,6 +154,7 @@ async function runImpl(impl: Impl, l: BenchLayout, conf: string, dir: string, fa
     r.error = (e as Error).message;
   } finally {
     r.stop = await stopDaemon(d, 180000);
+    live.delete(d);
     await client.flush().catch(() => undefined);
   }
   return r;
@@ -200,6 +206,14 @@ async function main(): Promise<void> {
   let srv: ServerNet | undefined;
   let farm: ServerFarm | undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvsk-bench-checkers-'));
+  const watchdog = setTimeout(() => {
+    res.notes.push(`stopped at the harness deadline (${DEADLINE_S} s in the VM): the cases above are complete, the one running then is not reported`);
+    for (const d of live) d.child.kill('SIGKILL');
+    printTable(res);
+    if (out) fs.writeFileSync(out, JSON.stringify(res, null, 2) + '\n');
+    process.exit(0);
+  }, DEADLINE_S * 1000);
+  watchdog.unref();
   try {
     if (!process.env.LVSK_VM) throw new Error('runs inside the kernel-tier VM: bash test/kernel/vm/run-in-vm.sh -- node dist/bench/checkers/index.js OUT.json (bench/run.sh checkers)');
     client = await openKernelClient();
@@ -208,6 +222,17 @@ async function main(): Promise<void> {
     const victimSet = new Map<string, { host: string; port: number }>();
     for (const c of cases) for (const i of victimIndexes(layout(c))) victimSet.set(rsAddress(i), { host: rsAddress(i), port: VICTIM_PORT });
     farm = await ServerFarm.start(NS, [{ host: '0.0.0.0', port: RS_PORT }, ...victimSet.values()]);
+    res.noise =
+      `${REPEATS} windows of ${WINDOW_S} s (after one discarded) per daemon, latency trials back to back during them (the first discarded); ` +
+      `one emulated vCPU (qemu TCG, no KVM) shared by the daemon, the real servers (one node process) and this harness, on a host shared with other work; loadavg in the VM at the start ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`;
+    res.notes.push(
+      `Scaled: at delay_loop 1 s for every real server the emulated vCPU saturates long before 1,000 (a first run with 200 real servers at 1 s: keepalived and lvskeeper each got ~17-19 checks/s done of the 200/s configured, latencies 3-17 s), so the numbers would measure the emulator, not the daemons. ` +
+        `Each case keeps its 1,000 or 10,000 real servers (configuration, IPVS table, timers, memory) but the bulk runs at delay_loop = N / ${RATE} s (${RATE} checks/s), and ${VICTIMS} victims in a virtual server of their own keep delay_loop 1 s for the latency trials. ` +
+        'CPU per check (CPU s/s over checks/s that the servers saw) is the rate-independent cost: at delay_loop 1 s a daemon would need about N x that per second, which this VM cannot show.',
+      'CPU: utime+stime (+ reaped children) of the daemon and all its descendants (keepalived -C: parent + checker child; lvskeeper -C: one process) from /proc/PID/stat over each window; RSS: sum of VmRSS of the tree. lvskeeper\'s CPU includes its drift-repair resync (a full IPVS dump every 10 s), which keepalived does not do.',
+      `Detection latency: the servers' clock when the victim's listener was closed (connects refused from then on) until the destination was absent from a netlink dump of the victims' service, polled every ${POLL_MS} ms; the victims take turns. Bound = delay_loop + (retry + 1) x connect_timeout + retry x delay_before_retry = ${detectionBoundMs(VICTIM_TIMING)} ms with delay_loop 1 s, connect_timeout 1 s, retry 1, delay_before_retry 1 s; a refused connect fails at once, so ~delay_loop / 2 + delay_before_retry is expected.`,
+      `Real servers: ${RS_PREFIX} routed into a namespace behind a veth and delivered locally there (AnyIP), served by one node HTTP listener on 0.0.0.0:${RS_PORT}: one socket for any number of servers, so the servers scale and a check still crosses the network stack; the victims have their own listeners on port ${VICTIM_PORT}. warmup is keepalived's default (delay_loop), so first checks spread over one delay_loop in both daemons; the windows fall in that first round, in which both daemons log every first success ("TCP connection to ... success."). keepalived runs first, then lvskeeper, on the same file; both log to a pipe that the harness drains (keepalived -l -G).`,
+    );
     for (const c of cases) {
       const elapsed = (performance.now() - started) / 1000;
       const name = caseName(c);
@@ -222,19 +247,9 @@ async function main(): Promise<void> {
       const peer = await runImpl('keepalived', l, conf, dir, farm, client);
       const ours = await runImpl('lvskeeper', l, conf, dir, farm, client);
       addComparisons(res, c, l, ours, peer);
+      if (out) fs.writeFileSync(out, JSON.stringify(res, null, 2) + '\n'); // what is done so far survives a timeout
       process.stderr.write(`checkers: ${name} done in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
     }
-    res.noise =
-      `${REPEATS} windows of ${WINDOW_S} s (after one discarded) per daemon, latency trials back to back during them (the first discarded); ` +
-      `one emulated vCPU (qemu TCG, no KVM) shared by the daemon, the real servers (one node process) and this harness, on a host shared with other work; loadavg in the VM at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`;
-    res.notes.push(
-      `Scaled: at delay_loop 1 s for every real server the emulated vCPU saturates long before 1,000 (a first run with 200 real servers at 1 s: keepalived and lvskeeper each got ~17-19 checks/s done of the 200/s configured, latencies 3-17 s), so the numbers would measure the emulator, not the daemons. ` +
-        `Each case keeps its 1,000 or 10,000 real servers (configuration, IPVS table, timers, memory) but the bulk runs at delay_loop = N / ${RATE} s (${RATE} checks/s), and ${VICTIMS} victims in a virtual server of their own keep delay_loop 1 s for the latency trials. ` +
-        'CPU per check (CPU s/s over checks/s that the servers saw) is the rate-independent cost: at delay_loop 1 s a daemon would need about N x that per second, which this VM cannot show.',
-      'CPU: utime+stime (+ reaped children) of the daemon and all its descendants (keepalived: parent + checker child; lvskeeper: parent + checkers child) from /proc/PID/stat over each window; RSS: sum of VmRSS of the tree. lvskeeper\'s CPU includes its drift-repair resync (a full IPVS dump every 10 s), which keepalived does not do.',
-      `Detection latency: the servers' clock when the victim's listener was closed (connects refused from then on) until the destination was absent from a netlink dump of the victims' service, polled every ${POLL_MS} ms; the victims take turns. Bound = delay_loop + (retry + 1) x connect_timeout + retry x delay_before_retry = ${detectionBoundMs(VICTIM_TIMING)} ms with delay_loop 1 s, connect_timeout 1 s, retry 1, delay_before_retry 1 s; a refused connect fails at once, so ~delay_loop / 2 + delay_before_retry is expected.`,
-      `Real servers: ${RS_PREFIX} routed into a namespace behind a veth and delivered locally there (AnyIP), served by one node HTTP listener on 0.0.0.0:${RS_PORT}: one socket for any number of servers, so the servers scale and a check still crosses the network stack; the victims have their own listeners on port ${VICTIM_PORT}. warmup is keepalived's default (delay_loop), so first checks spread over one delay_loop in both daemons. keepalived runs first, then lvskeeper, on the same file; both log to a pipe that the harness drains (keepalived -l -G).`,
-    );
   } catch (e) {
     res.skipped = (e as Error).stack ?? String(e);
   } finally {
@@ -244,6 +259,7 @@ async function main(): Promise<void> {
     await client?.close().catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  clearTimeout(watchdog);
   printTable(res);
   if (out) fs.writeFileSync(out, JSON.stringify(res, null, 2) + '\n');
 }
