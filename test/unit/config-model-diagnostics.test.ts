@@ -87,7 +87,7 @@ const ROWS: Row[] = [
   ['W_UNKNOWN_KEYWORD', 'vrrp_instanse VI_1 {\n}\n', /^unknown keyword 'vrrp_instanse' in the top level; did you mean 'vrrp_instance'\?/, 1, 1],
   ['W_UNKNOWN_KEYWORD', 'global_defs {\n  xyzzy 1\n}\n', /^unknown keyword 'xyzzy' in global_defs \(ignored\)$/, 2, 3],
   // W_UNSUPPORTED: keepalived knows it; lvskeeper does not implement it yet
-  ['W_UNSUPPORTED', vrrpConf('use_vmac'), /^'use_vmac' is a keepalived keyword that lvskeeper does not implement yet \(VMAC\/ipvlan interfaces are not implemented\); ignored$/, 5, 1],
+  ['W_UNSUPPORTED', vrrpConf('use_ipvlan'), /^'use_ipvlan' is a keepalived keyword that lvskeeper does not implement yet \(.*\); ignored$/, 5, 1],
   ['W_UNSUPPORTED', 'global_defs {\n  enable_snmp_vrrp\n}\n', /^'enable_snmp_vrrp' is a keepalived keyword that lvskeeper does not implement yet \(lvskeeper has no SNMP agent\)/, 2, 3],
   ['W_UNSUPPORTED', 'bfd_instance b1 {\n  neighbor_ip 10.0.0.1\n}\n', /^'bfd_instance' is a keepalived keyword/, 1, 1],
   // W_DEFAULTED: keepalived reports and uses a default

@@ -35,7 +35,6 @@ const SAMPLES: Record<string, Expect> = {
     ka: 5,
     // without -i, keepalived drops every @high/@low line: the vrrp_script has no script and is removed
     errors: [['E_UNDEFINED_REF', 25, '(VI_0) track script check_VI_0 not found, ignoring...']],
-    unsupported: [['use_vmac', 23, 'VMAC (macvlan) interfaces are not implemented by the VRRP engine']],
   },
   'keepalived.conf.default': {
     ka: 5,
@@ -78,13 +77,11 @@ const WITH_ID: [string, Expect][] = [
   ['high', {
     unsupported: [
       ['net_namespace', 3, 'lvskeeper runs in the namespace it is started in (ip netns exec)'],
-      ['use_vmac', 23, 'VMAC (macvlan) interfaces are not implemented by the VRRP engine'],
     ],
   }],
   ['low', {
     unsupported: [
       ['net_namespace', 4, 'lvskeeper runs in the namespace it is started in (ip netns exec)'],
-      ['use_vmac', 23, 'VMAC (macvlan) interfaces are not implemented by the VRRP engine'],
     ],
   }],
 ];
