@@ -5,6 +5,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Config, NotifyScript } from './model';
 import type { Diagnostic } from './types';
+import { checkScriptSecure, ScriptFlag, type ScriptFsView } from '../util/script-security';
+import { systemUserDb } from '../util/script-runner';
 
 export interface HostView {
   /** interface names present (/sys/class/net) */
@@ -15,6 +17,10 @@ export interface HostView {
   realpath(p: string): string | undefined;
   /** uid of a user name, undefined when unknown */
   uidOf(user: string): number | undefined;
+  /** primary gid of a user (default: the uid) */
+  gidOf?(user: string): number | undefined;
+  /** lstat (default: stat) */
+  lstat?(p: string): fs.Stats | undefined;
 }
 
 export const realHost: HostView = {
@@ -40,18 +46,22 @@ export const realHost: HostView = {
       return undefined;
     }
   },
-  uidOf: (user) => {
+  // the runtime's getpwnam (util/script-runner.ts), so -t and the daemon agree
+  uidOf: (user) => systemUserDb.user(user)?.uid,
+  gidOf: (user) => systemUserDb.user(user)?.gid,
+  lstat: (p) => {
     try {
-      for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
-        const f = line.split(':');
-        if (f[0] === user) return Number(f[2]);
-      }
+      return fs.lstatSync(p);
     } catch {
-      /* no passwd */
+      return undefined;
     }
-    return /^\d+$/.test(user) ? Number(user) : undefined;
   },
 };
+
+/** The file-system view of the shared script security verdict over a HostView. */
+function fsViewOf(host: HostView): ScriptFsView {
+  return { stat: (p) => host.stat(p), lstat: (p) => (host.lstat ?? host.stat)(p), realpath: (p) => host.realpath(p), pathEnv: () => host.pathEnv() };
+}
 
 type Domain = 'vrrp' | 'checker' | 'global';
 
@@ -92,21 +102,6 @@ export function scriptsOf(c: Config): FoundScript[] {
 /** First word of a script: keepalived splits the command like a shell without expansion. */
 function argv0(s: NotifyScript): string {
   return s.args[0] ?? s.command.trim().split(/\s+/)[0] ?? '';
-}
-
-/** Path components of `file` (and itself) that a non-root user could write to (keepalived check_security). */
-export function insecureComponent(file: string, host: HostView): string | undefined {
-  let p = path.resolve(file);
-  for (;;) {
-    const st = host.stat(p);
-    if (st) {
-      const sticky = (st.mode & 0o1000) !== 0;
-      if (st.uid !== 0 || (st.mode & 0o020 && st.gid !== 0) || (st.mode & 0o002 && !(st.isDirectory() && sticky && p !== path.resolve(file)))) return p;
-    }
-    const parent = path.dirname(p);
-    if (parent === p) return undefined;
-    p = parent;
-  }
 }
 
 export function hostChecks(c: Config, host: HostView = realHost): Diagnostic[] {
@@ -151,17 +146,20 @@ export function hostChecks(c: Config, host: HostView = realHost): Diagnostic[] {
       diags.push({ severity: 'warning', code: 'W_SCRIPT_USER', message: `script user is ${JSON.stringify(user)}; should be an existing user (script ${a0} disabled)`, loc: f.script.loc });
       continue;
     }
-    if ((st.mode & 0o111) === 0) {
+    // lib/notify.c check_script_secure, the same verdict the daemon applies (util/script-security.ts)
+    const v = checkScriptSecure(file, uid, host.gidOf?.(user) ?? uid, security, fsViewOf(host));
+    if (v.flags & ScriptFlag.NotFound) {
+      diags.push({ severity: 'info', code: 'I_SCRIPT_NOT_FOUND', message: `Script ${a0} cannot be accessed - disabling`, loc: f.script.loc });
+      continue;
+    }
+    if (!(v.flags & ScriptFlag.Executable)) {
       diags.push({ severity: 'warning', code: 'W_SCRIPT_NOT_EXECUTABLE', message: `script '${a0}' is not executable for uid ${uid} - disabling.`, loc: f.script.loc });
       continue;
     }
-    if (uid === 0) {
-      const bad = insecureComponent(file, host) ?? (real !== file ? insecureComponent(real, host) : undefined);
-      if (bad) {
-        insecureIn[f.domain] = true;
-        if (security)
-          diags.push({ severity: 'warning', code: 'W_SCRIPT_INSECURE', message: `unsafe permissions found for script '${a0}' (${bad} is writable by a non-root user) - disabling`, loc: f.script.loc });
-      }
+    if (v.flags & ScriptFlag.Insecure) {
+      insecureIn[f.domain] = true;
+      if (security)
+        diags.push({ severity: 'warning', code: 'W_SCRIPT_INSECURE', message: `unsafe permissions found for script '${a0}' (${v.insecurePath ?? file} is writable by a non-root user) - disabling`, loc: f.script.loc });
     }
   }
   if (!security) {

@@ -67,3 +67,14 @@ t.test('missing interfaces are warnings (exit 5), infos with dynamic_interfaces'
   const c2 = load('global_defs {\n dynamic_interfaces\n}\n' + VI('').replace('eth0', 'eth9'));
   t.same(hostChecks(c2, host(SYS)).map((x) => x.code), ['I_NO_INTERFACE']);
 });
+
+t.test('-t uses the daemon\'s verdict: sticky /tmp is fine, a root-group script too; group 0 counts as root', async (t) => {
+  const vi = (s: string) => load(`global_defs {\n enable_script_security\n script_user root\n}\n` + VI(` notify_master "${s}"\n`));
+  const files = { ...SYS, '/tmp/ok.sh': st(0o100755), '/usr/bin/g.sh': st(0o100775), '/usr/bin/w.sh': st(0o100775, 0, 50) };
+  t.same(hostChecks(vi('/tmp/ok.sh'), host(files)).map((x) => x.code), [], 'root-owned script in sticky /tmp');
+  t.same(hostChecks(vi('/usr/bin/g.sh'), host(files)).map((x) => x.code), [], 'group-writable by group root');
+  t.same(hostChecks(vi('/usr/bin/w.sh'), host(files)).map((x) => x.code), ['W_SCRIPT_INSECURE'], 'group-writable by a user group');
+  const nobody = load(`global_defs {\n enable_script_security\n script_user nobody\n}\n` + VI(' notify_master "/tmp/mine.sh"\n'));
+  const h = { ...host({ ...SYS, '/tmp/mine.sh': st(0o100755, 65534, 65534) }), gidOf: () => 0 };
+  t.same(hostChecks(nobody, h).map((x) => x.code), ['W_SCRIPT_INSECURE'], 'uid nobody but gid 0 needs protection (check_script_secure)');
+});
