@@ -285,7 +285,11 @@ async function main(): Promise<void> {
     result.notes.push(
       'One daemon per run is master of two instances on one interface: VRRPv2 advert_int 1 (vrid 51) and VRRPv3 advert_int 0.1 (vrid 52); the adverts are captured on the bridge of a peer namespace (tcpdump -tt, kernel receive time) and every interval between successive adverts of an instance counts.',
       `Checker load: ${nRs.toLocaleString('en-US')} real servers (100 per virtual server) with TCP_CHECK, delay_loop 1, against one listener in a real-server namespace where all of 10.201.0.0/16 is local (AnyIP route); the listener counts the connections it accepts, which gives the achieved checks/s in "runs".`,
-      'Both daemons run whole (lvskeeper without -P/-C: VRRP and checkers; keepalived -n with its VRRP and checker children). The host kernel has no IPVS: lvskeeper runs its checkers without IPVS, keepalived\'s checker process refuses to start (see the keepalived rows under load).',
+      `Both daemons run whole (lvskeeper without -P/-C: VRRP and checkers; keepalived -n with its VRRP and checker children). ${
+        inVm
+          ? 'In the kernel-tier VM (IPVS present, one emulated vCPU under TCG): both checkers run and program IPVS; the configured load is lower than on the host because the emulated CPU cannot run 10,000 checks a second (see the achieved rate in "runs").'
+          : "The host kernel has no IPVS: lvskeeper runs its checkers without IPVS, keepalived's checker process refuses to start (see the keepalived rows under load; bench/results/jitter-vm.json has both under load in the VM)."
+      }`,
       `lvskeeper's src/daemon at the time of the run: ${result.versions.lvskeeperDaemonCommit}.`,
     );
   } catch (e) {
