@@ -44,7 +44,9 @@
 #include <unistd.h>
 #include <uv.h>
 
+#ifndef NAPI_VERSION
 #define NAPI_VERSION 8
+#endif
 #include <node_api.h>
 
 #define CHECK(env, call)                                                                  \
