@@ -23,6 +23,7 @@ import { configureScripts } from '../util/script-runner';
 import { MemberView, followers, groupOf, groupState, mayGoMaster, syncFaults, syncSource } from './vrrp/sync';
 import { ReloadAction, planReload, stable } from './vrrp/reload-plan';
 import { NotifyFifo, fifoLine } from './vrrp/fifo';
+import { VrrpStateHooks } from './vrrp/state-hooks';
 
 const NOTIFY_STATES: Partial<Record<NotifyKind, NotifyState>> = {
   [NotifyKind.Master]: NotifyState.Master,
@@ -65,6 +66,8 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
   private vmacs: VmacManager | undefined;
   /** use_vmac interfaces by instance name */
   private readonly vmacOf = new Map<string, VmacHandle>();
+  /** SMTP alerts and the lvs_sync_daemon that follow state changes */
+  private hooks: VrrpStateHooks | undefined;
 
   async start(config: Config, ctx: SubsystemContext): Promise<void> {
     this.ctx = ctx;
@@ -97,6 +100,8 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     this.scriptDefaults = await this.defaultScriptUser(config);
     configureScripts(config.globalDefs, (level, msg) => ctx.log[level](msg));
     this.groups = config.vrrpSyncGroups;
+    this.hooks = new VrrpStateHooks(ctx.log);
+    await this.hooks.configure(config);
     await this.openFifos(config);
     await this.applyStatic(undefined, config);
     this.syncTrackers(config);
@@ -378,6 +383,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
       this.ctx.log.info({ instance: r.name, from, to: r.lastState }, `(${r.name}) Entering ${r.lastState} STATE`);
       this.fifoWrite('INSTANCE', r.name, st, priority);
       this.runAll(notifyCommands(r.model, 'INSTANCE', r.name, st, priority, this.scriptDefaults), r.name);
+      this.hooks?.instanceState(r.name, st);
       this.groupNotify(r.name);
       if (kind === NotifyKind.Fault || kind === NotifyKind.Backup || kind === NotifyKind.Master) {
         queueMicrotask(() => {
@@ -432,6 +438,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
       if (!Object.values(NotifyState).includes(ns)) continue;
       this.fifoWrite('GROUP', g.name, ns, 0);
       this.runAll(notifyCommands(g, 'GROUP', g.name, ns, 0, this.scriptDefaults), g.name);
+      this.hooks?.groupState(g, ns);
     }
   }
 
@@ -455,6 +462,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     this.config = next;
     this.groups = next.vrrpSyncGroups;
     configureScripts(next.globalDefs, (level, msg) => ctx.log[level](msg));
+    await this.hooks?.configure(next, (n) => this.runners.get(n)?.lastState);
     await this.applyStatic(prev, next);
     this.syncTrackers(next);
     for (const step of planReload(prev.vrrpInstances, next.vrrpInstances)) {
@@ -497,8 +505,11 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
     for (const t of this.scripts.values()) t.stop();
     for (const t of this.files.values()) t.stop();
     await Promise.all([...this.runners.values()].map((r) => this.stopInstance(r, ctx.args.dontReleaseVrrp)));
-    // notify_stop scripts: keepalived waits up to 1 s for them
-    await Promise.race([Promise.allSettled([...this.running]), new Promise((res) => setTimeout(res, 1000).unref())]);
+    // notify_stop scripts: keepalived waits up to 1 s for them (and as long for the "Stopping" mails)
+    await Promise.all([
+      Promise.race([Promise.allSettled([...this.running]), new Promise((res) => setTimeout(res, 1000).unref())]),
+      this.hooks?.stop(1000),
+    ]);
     this.pushMetrics();
     // keepalived vrrp_terminate_phase1 clears static_ipaddress/static_routes even with -V (checked against 2.2.7)
     await this.applyStatic(this.config, undefined);
@@ -552,6 +563,7 @@ class VrrpSubsystem implements Subsystem, RunnerEnv {
         };
       }),
       sockets: this.pool?.stats() ?? { sockets: 0, members: [] },
+      alerts: this.hooks?.state() ?? null,
       syncGroups: this.groups.map((g) => ({ name: g.name, members: g.group, state: this.groupStates.get(g.name) ?? null })),
     };
   }
