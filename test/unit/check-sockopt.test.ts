@@ -10,6 +10,7 @@ import { needsNativeSocket, sockoptAddon, tcpConnect, udpSocket } from '../../sr
 import { checkTcp } from '../../src/check/tcp';
 import { checkUdp } from '../../src/check/udp';
 import { CheckError, CheckerKind, makeTiming } from '../../src/check/types';
+import { validateTarget } from '../../src/check/validate';
 
 const built = fs.existsSync(path.join(__dirname, '../../native/build/Release/lvsk_sockopt.node'));
 const root = process.getuid?.() === 0;
@@ -73,4 +74,10 @@ t.test('checks with bind_if and fwmark on loopback', { skip: !built ? 'lvsk_sock
   const err = await new Promise<Error>((res) => u.once('error', res));
   t.match(err, { code: 'ENODEV' });
   u.close();
+});
+
+t.test('validateTarget: fwmark/bind_if applied on socket checkers, warned for PING_CHECK', { skip: built ? false : 'lvsk_sockopt.node not built' }, async (t) => {
+  const conn = { connectIp: '10.0.0.1', connectPort: 80, fwmark: 5, bindIf: 'eth0' };
+  t.same(validateTarget({ kind: CheckerKind.Tcp, conn, timing: makeTiming(CheckerKind.Tcp) }).map((i) => i.code), []);
+  t.same(validateTarget({ kind: CheckerKind.Ping, conn: { ...conn, connectPort: 0 }, timing: makeTiming(CheckerKind.Ping) }).map((i) => i.code), ['EFWMARK', 'EBINDIFONLYLL']);
 });
