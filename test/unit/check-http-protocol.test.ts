@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { Duplex } from 'node:stream';
 
 /** A duplex whose writes vanish and whose readable side the test feeds. */
@@ -163,4 +163,23 @@ t.test('formatRequest / parseHead / exchange', async (t) => {
   s2.push(null);
   await p2;
   t.equal(Buffer.concat(got).toString(), 'abcd');
+});
+
+t.test("requests equal keepalived's own (genhash -P, the same check_http.c request code)", { skip: fs.existsSync('/usr/bin/genhash') ? false : 'genhash not installed' }, async (t) => {
+  const { server, requests } = http10Server('body');
+  const port = await listen(server);
+  t.teardown(() => close(server));
+  const genhash = (args: string[]): Promise<void> =>
+    new Promise((resolve) => execFile('/usr/bin/genhash', ['-s', '127.0.0.1', '-p', String(port), '-u', '/g?x=1', '-t', '3', ...args], () => resolve()));
+  for (const [proto, flag] of [[undefined, []], ['1.0', ['-P', '1.0']], ['1.0C', ['-P', '1.0c']]] as const) {
+    for (const vhost of [undefined, 'v.example']) {
+      await genhash([...flag, ...(vhost ? ['-V', vhost] : [])]);
+      const theirs = requests[requests.length - 1];
+      const r = await checkHttp(httpT(port, { urls: [{ path: '/g?x=1' }], httpProtocol: proto, virtualhost: vhost }), timeout(3000));
+      t.equal(r.ok, true, r.message);
+      t.equal(requests[requests.length - 1], theirs, `http_protocol ${proto ?? '(default)'}${vhost ? ' with virtualhost' : ''}: byte-identical to genhash`);
+    }
+  }
+  await genhash(['-P', '1.1']);
+  t.equal(requests[requests.length - 1], formatRequest('/g?x=1', '1.1', `127.0.0.1:${port}`), "1.1: keepalived's request is the template (we send it through undici)");
 });
