@@ -79,7 +79,7 @@ export async function runScenario(topo: VmTopology, client: ClientAgent, say: (s
   const removedAt = await waitUntil(`${victim.name} removed from director A's IPVS table`, () => gone(a), bound, topo);
   const backupRemovedAt = await waitUntil(`${victim.name} removed from director B's IPVS table`, () => gone(b), bound, topo);
   const healedFrom = await client.steady(killAt, STEADY, bound);
-  const refused = client.requests.filter((r) => r.start >= killAt && r.start < healedFrom && !r.ok);
+  const refused = client.requests.filter((r) => r.end >= killAt && r.start < healedFrom && !r.ok);
   const lastRefused = refused.length ? refused[refused.length - 1]!.start : killAt;
   say(`${victim.name} removed from IPVS by the HTTP_GET checkers: seen (polling ipvsadm) ${fmt(removedAt - killAt)} after the kill on A, ${fmt(backupRemovedAt - killAt)} on B; table now ${a.destinations().join(', ')}`);
   const removal = {
@@ -89,7 +89,7 @@ export async function runScenario(topo: VmTopology, client: ClientAgent, say: (s
     removedAfterMs: removedAt - killAt,
     backupRemovedAfterMs: backupRemovedAt - killAt,
     lastFailureAfterMs: lastRefused - killAt,
-    tally: tally(client.requests, killAt, healedFrom),
+    tally: tally(client.requests, killAt, healedFrom, true),
     after: { total: 0, failed: 0, byServer: {}, errors: {} } as Tally,
   };
   say(`  requests lost while ${victim.name} was being removed: ${removal.tally.failed} of ${removal.tally.total}${refused.length ? ` (the last one sent ${fmt(removal.lastFailureAfterMs)} after the kill)` : ''}`);
@@ -105,14 +105,15 @@ export async function runScenario(topo: VmTopology, client: ClientAgent, say: (s
     const before = Date.now();
     removal.after = tally(client.requests, healedFrom, before);
     say(`traffic without ${victim.name}: ${formatTally(removal.after)}`);
-    const failAt = await a.powerOff();
-    say('director A fails: every lvskeeper process stopped and killed (SIGKILL), its links cut: a power loss');
+    const { stoppedAt: failAt, cutAt } = await a.powerOff();
+    say(`director A fails: every lvskeeper process stopped and killed (SIGKILL), its links cut ${fmt(cutAt - failAt)} later: a power loss`);
     const vipLine = await bAddr.next((l) => !l.startsWith('Deleted') && l.includes(` inet ${topo.vip}/`), failAt, bound, `VIP ${topo.vip} added on B`);
     say(`director B is MASTER: VIP ${topo.vip} added ${fmt(vipLine.at - failAt)} after A failed (VRRP bound 3 x advert_int + skew = ${fmt(failoverBoundMs(topo.timing, b.spec.priority))})`);
     const neighLine = await clientNeigh.next((l) => l.startsWith(`${topo.vip} `) && l.includes(bMac), failAt, bound, "the client's ARP entry for the VIP moving to B");
     say(`the client's ARP entry for ${topo.vip} points to B ${fmt(neighLine.at - failAt)} after the failure (gratuitous ARP)`);
     const steadyAt = await client.steady(failAt, STEADY, bound);
-    const firstOk = client.requests.find((r) => r.start >= failAt && r.ok)!;
+    // a request that started once A's links were down and was answered went through B
+    const firstOk = client.requests.find((r) => r.start >= cutAt && r.ok)!;
     failover = {
       name: 'master failed',
       at: rel(failAt),
@@ -120,13 +121,13 @@ export async function runScenario(topo: VmTopology, client: ClientAgent, say: (s
       arpMs: neighLine.at - failAt,
       resumeMs: firstOk.end - failAt,
       steadyMs: steadyAt - failAt,
-      tally: tally(client.requests, failAt, steadyAt),
+      tally: tally(client.requests, failAt, steadyAt, true),
     };
   } finally {
     bAddr.stop();
     clientNeigh.stop();
   }
-  say(`  first answer through B ${fmt(failover.resumeMs)} after the failure; requests lost: ${failover.tally.failed} of ${failover.tally.total}`);
+  say(`  first answer through B ${fmt(failover.resumeMs)} after the failure; requests lost: ${failover.tally.failed} of ${failover.tally.total} (in flight or sent before traffic was steady again)`);
 
   await sleep(opts.continuingMs ?? 5000);
   const endAt = Date.now();

@@ -7,7 +7,7 @@ import type { AgentEvent } from './vm-topology-agents';
 export type RequestResult = Extract<AgentEvent, { ev: 'req' }>;
 export type ConnResult = Extract<AgentEvent, { ev: 'conn' }>;
 
-/** Requests that started in [from, to): how many, how many failed, and how many each server answered. */
+/** Requests of a time window: how many, how many failed, and how many each server answered. */
 export interface Tally {
   total: number;
   failed: number;
@@ -15,10 +15,14 @@ export interface Tally {
   errors: Record<string, number>;
 }
 
-export function tally(reqs: RequestResult[], from = 0, to = Infinity): Tally {
+/**
+ * Requests that started in [from, to); with `inFlight`, also those started earlier but still running at `from` (the
+ * ones an event at `from` can break).
+ */
+export function tally(reqs: RequestResult[], from = 0, to = Infinity, inFlight = false): Tally {
   const t: Tally = { total: 0, failed: 0, byServer: {}, errors: {} };
   for (const r of reqs) {
-    if (r.start < from || r.start >= to) continue;
+    if ((inFlight ? r.end < from : r.start < from) || r.start >= to) continue;
     t.total++;
     if (r.ok) t.byServer[r.server] = (t.byServer[r.server] ?? 0) + 1;
     else {

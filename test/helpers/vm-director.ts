@@ -124,9 +124,9 @@ export class Director {
 
   /**
    * The whole director fails (a power cut): every process of its daemon is stopped and its links go down at once, then
-   * the processes are killed. Returns the time of the failure (ms since the epoch).
+   * the processes are killed. Returns when the processes were stopped and when the links were down (ms since the epoch).
    */
-  async powerOff(): Promise<number> {
+  async powerOff(): Promise<{ stoppedAt: number; cutAt: number }> {
     const pids = this.processes();
     const at = Date.now();
     this.append(`=== power off at ${new Date(at).toISOString()}\n`);
@@ -142,9 +142,10 @@ export class Director {
     signal('SIGSTOP');
     const devs = this.spec.int ? ['eth0', 'eth1'] : ['eth0'];
     spawnSync('ip', ['-n', this.ns.name, '-batch', '-'], { input: devs.map((d) => `link set ${d} down\n`).join('') });
+    const cutAt = Date.now();
     signal('SIGKILL');
     await this.crash();
-    return at;
+    return { stoppedAt: at, cutAt };
   }
 
   mac(dev = 'eth0'): string {
