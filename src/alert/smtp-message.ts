@@ -14,7 +14,8 @@ export const MAX_TO_HEADER = 1023;
 export type Alert =
   | { kind: 'vrrp'; instance: string; state: VrrpAlertState }
   | { kind: 'vgroup'; group: string; state: VrrpAlertState }
-  | { kind: 'rs'; rs: string; vs: string; up: boolean; checker: AlertChecker; detail?: string }
+  /** `up`: the real server's state (subject); `checkerUp`: the checker's transition (body) */
+  | { kind: 'rs'; rs: string; vs: string; up: boolean; checker: AlertChecker; checkerUp?: boolean; detail?: string }
   | { kind: 'rs-shut'; rs: string; vs: string; stopping: boolean }
   | { kind: 'vs'; vs: string; up: boolean; message: string }
   | { kind: 'other'; subject: string; body: string };
@@ -102,7 +103,7 @@ export function formatAlert(a: Alert, routerId: string): { subject: string; body
       break;
     case 'rs':
       subject = `[${routerId}] Realserver ${a.rs} of virtual server ${a.vs} - ${a.up ? 'UP' : 'DOWN'}`;
-      body = a.detail ?? CHECKER_BODY[a.checker][a.up ? 0 : 1];
+      body = a.detail ?? CHECKER_BODY[a.checker][(a.checkerUp ?? a.up) ? 0 : 1];
       break;
     case 'rs-shut':
       subject = `[${routerId}] Realserver ${a.rs} of virtual server ${a.vs} - DOWN`;
@@ -151,7 +152,14 @@ export function formatData(s: Pick<SmtpSettings, 'from' | 'to'>, subject: string
   return `Date: ${rfc822Date(date)}\r\nFrom: ${s.from}\r\nSubject: ${subject}\r\nX-Mailer: Keepalived\r\nTo: ${toHeader(s.to)}\r\n\r\n${stuffed}\r\n\r\n.\r\n`;
 }
 
-/** keepalived's format_vs()/inet_sockaddrtotrio(): "[10.0.0.1]:tcp:80", "FWM 5" or "[group]:80". */
+/** keepalived's format_vs() (check_data.c): "[group]:port", "FWM n" or the address trio. */
+export function formatVs(vs: { kind: string; address?: string; port?: number; fwmark?: number; group?: string; protocol?: string }): string {
+  if (vs.kind === 'group') return `[${vs.group}]:${vs.port ?? 0}`;
+  if (vs.kind === 'fwmark') return `FWM ${vs.fwmark}`;
+  return formatTrio(vs.address ?? '', vs.protocol, vs.port ?? 0);
+}
+
+/** keepalived's inet_sockaddrtotrio(): "[10.0.0.1]:tcp:80". */
 export function formatTrio(address: string, protocol: string | number | undefined, port: number): string {
   const p =
     typeof protocol === 'string'

@@ -8,6 +8,7 @@ import type { CheckTarget } from '../check/types';
 import type { Config, NotifyScript } from '../config/model';
 import type { IpvsClient } from '../ipvs/client';
 import { openKernelClient } from '../ipvs/kernel-client';
+import { CheckAlerts } from './check-alerts';
 import { Reconciler } from '../lvs/reconciler';
 import { desiredTable, liveWeight, nextQuorum, planVirtualServers, sorryActive, RsPlan, VsPlan, RsHealth } from '../lvs/desired';
 import { checkTargets } from '../lvs/targets';
@@ -106,6 +107,8 @@ export class LvsSubsystem implements Subsystem {
   private stopping = false;
   private config?: Config;
   private keepAliveTimer?: NodeJS.Timeout;
+  /** SMTP alerts (smtp_alert on virtual and real servers) */
+  private alerts!: CheckAlerts;
 
   constructor(private readonly opts: LvsSubsystemOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -129,7 +132,10 @@ export class LvsSubsystem implements Subsystem {
     this.agg.on('weight', (e) => this.onHealthChange(this.rs.get(e.rsId)?.vsId));
     this.scheduler.on('attempt', (e) => this.onAttempt(e));
     this.scheduler.on('log', (e) => this.log.info(e.message));
+    this.alerts = new CheckAlerts(ctx.log);
+    this.alerts.configure(config);
     this.scheduler.on('state', (e) => {
+      if (e.changed) this.alertChecker(e.id, e.kind, e.up);
       // first result confirming an alpha checker down: keepalived runs notify_down then (update_svr_checker_state)
       if (!e.changed && !e.up) {
         const info = this.checkers.get(e.id);
@@ -220,6 +226,19 @@ export class LvsSubsystem implements Subsystem {
     for (const r of p.realServers) this.addRs(p, r);
   }
 
+  /** smtp_alert for one checker transition (the aggregator has already applied it). */
+  private alertChecker(checkerId: string, kind: string, up: boolean): void {
+    const info = this.checkers.get(checkerId);
+    const r = info && this.rs.get(info.rsId);
+    const p = r && this.planById.get(r.vsId);
+    if (!r || !p || this.stopping) return;
+    this.alerts.checker(info.rsId, p.vs, this.rsRef(p, r.plan), kind, up, this.agg.isAlive(info.rsId) ?? false);
+  }
+
+  private rsRef(p: VsPlan, r: RsPlan): { address: string; port: number; smtpAlert: boolean } {
+    return { address: r.address, port: r.port || (p.vs.port ?? 0), smtpAlert: r.rs.smtpAlert };
+  }
+
   private addRs(p: VsPlan, r: RsPlan): void {
     const targets = this.targetsFor(p, r);
     this.agg.addRealServer(r.id, r.weight);
@@ -233,6 +252,7 @@ export class LvsSubsystem implements Subsystem {
     }
     this.rs.set(r.id, { plan: r, vsId: p.id, checkerIds: targets.map((t) => t.id) });
     this.ctx.metrics.realServerUp.set({ virtual_server: p.id, real_server: rsMetricLabel(r) }, this.agg.isAlive(r.id) ? 1 : 0);
+    this.alerts.seed(r.id, this.agg.isAlive(r.id));
   }
 
   private health = (rsId: string): RsHealth => ({ alive: this.agg.isAlive(rsId) ?? false, weight: this.agg.weight(rsId) ?? 0 });
@@ -246,6 +266,7 @@ export class LvsSubsystem implements Subsystem {
       this.log.info(`Starting with quorum down ${p.vs.quorum}-${p.vs.hysteresis}=${p.vs.quorum - p.vs.hysteresis} > ${sum} for VS ${p.id}`);
       this.log.info(`${p.sorry.inhibit ? 'Enabling' : 'Adding'} sorry server ${destId(p.sorry)} to VS ${p.id}`);
       if (p.vs.quorumDown) void this.runScript(p.vs.quorumDown, 0);
+      this.alerts.quorum(p.vs, false, sum, true);
     }
   }
 
@@ -312,10 +333,12 @@ export class LvsSubsystem implements Subsystem {
       this.log.info(`Gained quorum ${p.vs.quorum}+${h}=${p.vs.quorum + h} <= ${sum} for VS ${p.id}`);
       if (p.sorry) this.log.info(`${p.sorry.inhibit ? 'Disabling' : 'Removing'} sorry server ${destId(p.sorry)} from VS ${p.id}`);
       if (p.vs.quorumUp) void this.runScript(p.vs.quorumUp, 0);
+      this.alerts.quorum(p.vs, true, sum);
     } else {
       this.log.info(`Lost quorum ${p.vs.quorum}-${h}=${p.vs.quorum - h} > ${sum} for VS ${p.id}`);
       if (p.sorry) this.log.info(`${p.sorry.inhibit ? 'Enabling' : 'Adding'} sorry server ${destId(p.sorry)} to VS ${p.id}`);
       if (p.vs.quorumDown) void this.runScript(p.vs.quorumDown, 0);
+      this.alerts.quorum(p.vs, false, sum);
     }
   }
 
@@ -373,6 +396,8 @@ export class LvsSubsystem implements Subsystem {
     configureScripts(next.globalDefs, (level, msg) => ctx.log[level](msg));
     this.resultCounters.clear(); // labels (virtual server, real server) may change with the configuration
     this.durationHistograms.clear();
+    this.alerts.configure(next);
+    const oldPlanById = this.planById;
     const newPlans = this.plan(next);
     const oldRs = this.rs;
     const oldCheckers = this.checkers;
@@ -409,6 +434,7 @@ export class LvsSubsystem implements Subsystem {
             this.agg.addChecker(r.id, t.id, st.up, { weight: st.weight, weightDelta: st.weightDelta });
           }
           this.log.info(`${old ? 'Updating' : 'Adding'} real server ${r.label} of VS ${p.id}`);
+          this.alerts.seed(r.id, this.agg.isAlive(r.id));
         }
         nextRs.set(r.id, { plan: r, vsId: p.id, checkerIds: targets.map((t) => t.id) });
         this.ctx.metrics.realServerUp.set({ virtual_server: p.id, real_server: rsMetricLabel(r) }, this.agg.isAlive(r.id) ? 1 : 0);
@@ -420,6 +446,9 @@ export class LvsSubsystem implements Subsystem {
       if (nextRs.has(id)) continue;
       // clear_service_rs: an alive real server leaving the configuration runs its notify_down
       if (this.agg.isAlive(id) && old.plan.rs.notifyDown) void this.runScript(old.plan.rs.notifyDown, 0);
+      const oldVs = oldPlanById.get(old.vsId);
+      if (this.agg.isAlive(id) && oldVs) this.alerts.shut(oldVs.vs, this.rsRef(oldVs, old.plan), false);
+      this.alerts.forget(id);
       this.agg.removeRealServer(id);
       this.ctx.metrics.realServerUp.remove({ virtual_server: old.vsId, real_server: rsMetricLabel(old.plan) });
       this.log.info(`Removing real server ${old.plan.label} from VS ${old.vsId} (not in the new configuration)`);
@@ -485,8 +514,12 @@ export class LvsSubsystem implements Subsystem {
     for (const p of this.plans) {
       if (!p.vs.omega) continue;
       for (const r of p.realServers) if (this.agg.isAlive(r.id) && r.rs.notifyDown) waits.push(this.runScript(r.rs.notifyDown, 1000));
+      for (const r of p.realServers) if (this.agg.isAlive(r.id)) this.alerts.shut(p.vs, this.rsRef(p, r), true);
       if (p.vs.quorumDown) waits.push(this.runScript(p.vs.quorumDown, 1000));
+      this.alerts.vsShut(p.vs);
     }
+    // the omega mails get as long as the scripts (1 s)
+    waits.push(Promise.race([this.alerts.alerter.idle(), new Promise<void>((r) => setTimeout(r, 1000).unref())]));
     await Promise.all(waits);
     if (this.reconciler) {
       const flushAll = this.config?.globalDefs.lvsFlushOnStop === 'all' && !ctx.args.dontReleaseIpvs;
