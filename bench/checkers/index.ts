@@ -42,6 +42,8 @@ interface ImplRun {
   latencyMs: number[];
   /** start until every destination was in IPVS, s */
   programS: number;
+  /** start until the victims had been checked 3 times each, s */
+  checkingS: number;
   stop: { code: number | null; ms: number; killed: boolean };
   error?: string;
 }
@@ -49,13 +51,13 @@ interface ImplRun {
 const env = (k: string, d: number): number => (process.env[k] !== undefined ? Number(process.env[k]) : d);
 const WINDOW_S = env('BENCH_CHECKERS_WINDOW_S', 10);
 const REPEATS = env('BENCH_REPEATS', 5);
-const BUDGET_S = env('BENCH_CHECKERS_BUDGET_S', 1250);
+const BUDGET_S = env('BENCH_CHECKERS_BUDGET_S', 1000);
 /** checks per second of the bulk (see the notes: what one emulated vCPU sustains with both daemons below saturation) */
 const RATE = env('BENCH_CHECKERS_RATE', 10);
 const VICTIMS = 3;
 const POLL_MS = 10;
-/** the harness writes what it has and exits before the VM's own timeout (run-in-vm --timeout 1800) would lose it all */
-const DEADLINE_S = env('BENCH_CHECKERS_DEADLINE_S', 1680);
+/** the harness writes what it has and exits before the VM's own timeout (bench/run.sh: run-in-vm --timeout 1500) would lose it all */
+const DEADLINE_S = env('BENCH_CHECKERS_DEADLINE_S', 1400);
 const live = new Set<Daemon>();
 const VICTIM_TIMING = { delayLoopS: 1, connectTimeoutS: 1, retry: 1, delayBeforeRetryS: 1 };
 
@@ -114,7 +116,7 @@ async function trials(l: BenchLayout, farm: ServerFarm, client: IpvsClient, out:
 
 /** One daemon: start, then steady-state windows with latency trials running back to back, then stop. */
 async function runImpl(impl: Impl, l: BenchLayout, conf: string, dir: string, farm: ServerFarm, client: IpvsClient): Promise<ImplRun> {
-  const r: ImplRun = { impl, cpu: [], cpuPerCheckMs: [], rssMiB: [], checksPerS: [], missing: [], latencyMs: [], programS: NaN, stop: { code: null, ms: 0, killed: false } };
+  const r: ImplRun = { impl, cpu: [], cpuPerCheckMs: [], rssMiB: [], checksPerS: [], missing: [], latencyMs: [], programS: NaN, checkingS: NaN, stop: { code: null, ms: 0, killed: false } };
   await client.flush();
   const d = startDaemon(impl, conf, dir);
   live.add(d);
@@ -124,8 +126,14 @@ async function runImpl(impl: Impl, l: BenchLayout, conf: string, dir: string, fa
       return countDestinations() === l.realServers;
     }, 600000, 1000);
     r.programS = (performance.now() - d.startedAt) / 1000;
-    // the victims' first checks run within 1 s + warmup (delay_loop 1 s) of the start; the bulk's spread over its delay_loop
-    await sleep(3000);
+    // checking has started when the victims (delay_loop 1 s) have each been checked a few times; the bulk's first
+    // checks spread over its delay_loop from then on
+    const v0 = (await farm.stats()).byPort[VICTIM_PORT] ?? 0;
+    await waitFor(`${impl} to start checking`, async () => {
+      if (!running(d)) throw new Error(`${impl} exited: ${d.log().slice(-2000)}`);
+      return ((await farm.stats()).byPort[VICTIM_PORT] ?? 0) - v0 >= 3 * l.victims;
+    }, 900000, 500);
+    r.checkingS = (performance.now() - d.startedAt) / 1000;
     let windowsDone = false;
     const trialsDone = trials(l, farm, client, r.latencyMs, () => windowsDone, 1000);
     for (let w = 0; w <= REPEATS; w++) {
@@ -179,7 +187,7 @@ function addComparisons(res: ScenarioResult, c: CaseSpec, l: BenchLayout, ours: 
     return `${x.latencyMs.length} trials: median ${s.median.toFixed(0)} ms (${s.min.toFixed(0)}-${s.max.toFixed(0)}), max - bound ${(s.max - bound).toFixed(0)} ms${missed ? `, ${missed} not detected within bound + 15 s` : ''}`;
   };
   const line = (x: ImplRun): string =>
-    `${x.impl}: all ${l.realServers} in IPVS ${x.programS.toFixed(1)} s after the start; checks/s seen by the servers ${median(x.checksPerS).toFixed(1)} (configured ${((l.realServers - l.victims) / l.bulk.delayLoopS + l.victims).toFixed(1)}); ` +
+    `${x.impl}: all ${l.realServers} in IPVS ${x.programS.toFixed(1)} s after the start, checking (victims checked 3 times each) after ${x.checkingS.toFixed(1)} s; checks/s seen by the servers ${median(x.checksPerS).toFixed(1)} (configured ${((l.realServers - l.victims) / l.bulk.delayLoopS + l.victims).toFixed(1)}); ` +
     `bulk destinations missing at window ends: max ${Math.max(0, ...x.missing)}; latency ${lat(x)}; SIGTERM: exit ${x.stop.code} after ${(x.stop.ms / 1000).toFixed(1)} s${x.stop.killed ? ' (SIGKILLed)' : ''}${x.error ? `; ERROR: ${x.error}` : ''}`;
   res.notes.push(`${name}: ${line(ours)}`);
   res.notes.push(`${name}: ${line(peer)}`);

@@ -124,12 +124,13 @@ export async function waitTcp(addr: string, port: number, ms = 30000): Promise<v
 /**
  * The farm's program: HTTP/1.1 on every listener ("200 ok", Connection: close; a TCP connect-and-close is served too).
  * stdin lines "<id> open|close <host> <port>" and "<id> stats"; stdout lines "<id> ok <epoch ms> [conns reqs]" or
- * "<id> err <message>". close() stops listening at once (the next connect is refused) and drops open connections.
+ * "<id> err <message>" (stats: "<id> ok <epoch ms> <conns> <reqs> <{port: conns}>"). close() stops listening at once (the next connect is refused) and drops open connections.
  */
 const FARM_JS = `
 const http = require('http');
 const servers = new Map();
 let conns = 0, reqs = 0;
+const byPort = {};
 const body = Buffer.from('ok\\n');
 function handler(q, r) {
   reqs++;
@@ -142,7 +143,7 @@ function open(id, host, port) {
   if (servers.has(key)) return reply(id, 'err already open ' + key);
   const s = http.createServer(handler);
   s.keepAliveTimeout = 0;
-  s.on('connection', (c) => { conns++; c.on('error', () => {}); });
+  s.on('connection', (c) => { conns++; byPort[port] = (byPort[port] || 0) + 1; c.on('error', () => {}); });
   s.on('clientError', (e, c) => c.destroy());
   s.once('error', (e) => { servers.delete(key); reply(id, 'err ' + e.message); });
   s.listen({ host, port, backlog: 4096 }, () => reply(id, 'ok ' + Date.now()));
@@ -167,7 +168,7 @@ process.stdin.on('data', (d) => {
     buf = buf.slice(i + 1);
     if (cmd === 'open') open(id, host, Number(port));
     else if (cmd === 'close') close(id, host, Number(port));
-    else if (cmd === 'stats') reply(id, 'ok ' + Date.now() + ' ' + conns + ' ' + reqs);
+    else if (cmd === 'stats') reply(id, 'ok ' + Date.now() + ' ' + conns + ' ' + reqs + ' ' + JSON.stringify(byPort));
     else reply(id, 'err unknown command ' + cmd);
   }
 });
@@ -181,6 +182,8 @@ export interface FarmStats {
   conns: number;
   /** HTTP requests answered */
   reqs: number;
+  /** connections accepted per listening port */
+  byPort: Record<string, number>;
 }
 
 /** One node process in a namespace with many HTTP listeners, opened and closed on command. */
@@ -255,8 +258,8 @@ export class ServerFarm {
   }
 
   async stats(): Promise<FarmStats> {
-    const [at, conns, reqs] = (await this.call('stats')).split(' ').map(Number);
-    return { at: at!, conns: conns!, reqs: reqs! };
+    const [at, conns, reqs, byPort] = (await this.call('stats')).split(' ');
+    return { at: Number(at), conns: Number(conns), reqs: Number(reqs), byPort: JSON.parse(byPort ?? '{}') as Record<string, number> };
   }
 
   /** Ends the farm (stdin closed, then SIGKILL if it lingers). */
