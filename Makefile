@@ -5,7 +5,7 @@ APT_PKGS := keepalived ipvsadm qemu-system-x86 linux-image-amd64 busybox-static 
 TAP := npx tap
 S ?=
 
-.PHONY: all deps apt-deps node-deps native build typecheck test test-unit test-netns test-kernel bench run clean
+.PHONY: all deps apt-deps node-deps native build typecheck test test-unit test-netns test-kernel bench run demo clean
 
 all: build
 
@@ -51,6 +51,11 @@ bench: deps build
 
 run: deps build
 	bash scripts/run.sh
+
+# The director pair in the VM (client, directors A and B running lvskeeper, three HTTP real servers, a request loop)
+# with a timeline of what is lost at each step; MODE=DR for direct routing. See demo/index.ts.
+demo: deps build
+	bash scripts/demo.sh
 
 clean:
 	rm -rf dist .tap coverage

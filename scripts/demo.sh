@@ -6,7 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${MODE:-NAT}
 bash scripts/apt-deps.sh qemu-system-x86 linux-image-amd64 busybox-static ipvsadm iproute2 kmod procps
-[ -f dist/src/cli/lvskeeper.js ] || npx tsc -p tsconfig.json
-npx tsc -p demo/tsconfig.json
+[ -f dist/src/cli/lvskeeper.js ] && [ -f dist/demo/index.js ] || npx tsc -p tsconfig.json
 echo "demo: booting the VM (qemu, emulated CPU: every step is slower than on real hardware)"
 exec bash test/kernel/vm/run-in-vm.sh --timeout "${LVSK_DEMO_TIMEOUT:-600}" --mem 1536 -- node dist/demo/index.js "$MODE"
