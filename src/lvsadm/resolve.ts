@@ -58,6 +58,11 @@ export function atoi(s: string): number {
 
 /** ipvsadm string_to_number(s, min, max): the number, or -1. */
 export function stringToNumber(s: string, min: number, max: number): number {
+  // fast path, same result: up to 9 plain decimal digits fit a double exactly and cannot overflow strtol
+  if (SHORT_DECIMAL.test(s)) {
+    const v = Number(s);
+    return v >= min && v <= max ? v : -1;
+  }
   const r = strtol(s);
   if (r.end === s.length && r.end !== 0 && !r.range) {
     if (BigInt(min) <= r.value && r.value <= BigInt(max)) return Number(r.value);
@@ -65,9 +70,22 @@ export function stringToNumber(s: string, min: number, max: number): number {
   return -1;
 }
 
+const SHORT_DECIMAL = /^[0-9]{1,9}$/;
+
 /** glibc 2.36 inet_aton: 1 to 4 parts, each read by strtoul(base 0) (decimal, 0 octal, 0x hex) and at most
  *  0xffffffff; whitespace ends the address (the rest is ignored). */
 export function inetAton(s: string): Buffer | null {
+  // fast path, same result: four decimal parts without leading zeros (restore files are made of these)
+  const d = DOTTED_DECIMAL.exec(s);
+  if (d) {
+    const b = Buffer.allocUnsafe(4);
+    for (let k = 0; k < 4; k++) {
+      const v = Number(d[k + 1]);
+      if (v > 255) return null;
+      b[k] = v;
+    }
+    return b;
+  }
   const parts: number[] = [];
   let i = 0;
   let val = 0;
@@ -117,9 +135,20 @@ export function inetPton4(s: string): Buffer | null {
   return b;
 }
 
+const DOTTED_DECIMAL = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+
+/** A hexadecimal digit's value, or -1. */
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
 /** glibc inet_pton(AF_INET6): hex groups of 1..4 digits, one "::", an optional dotted IPv4 tail. */
 export function inetPton6(s: string): Buffer | null {
-  if (s.length === 0) return null;
+  // every IPv6 text has a colon; IPv4 hosts (most restore lines) stop here
+  if (s.length === 0 || s.indexOf(':') < 0) return null;
   const out = Buffer.alloc(16);
   let i = 0;
   if (s[0] === ':') {
@@ -134,9 +163,10 @@ export function inetPton6(s: string): Buffer | null {
   let digits = 0;
   for (; i < s.length; i++) {
     const c = s[i];
-    if (/[0-9a-fA-F]/.test(c)) {
+    const hv = hexValue(s.charCodeAt(i));
+    if (hv >= 0) {
       if (digits >= 4) return null;
-      val = (val << 4) | parseInt(c, 16);
+      val = (val << 4) | hv;
       digits++;
       sawX = true;
       continue;
