@@ -51,13 +51,13 @@ interface ImplRun {
 const env = (k: string, d: number): number => (process.env[k] !== undefined ? Number(process.env[k]) : d);
 const WINDOW_S = env('BENCH_CHECKERS_WINDOW_S', 10);
 const REPEATS = env('BENCH_REPEATS', 5);
-const BUDGET_S = env('BENCH_CHECKERS_BUDGET_S', 1000);
+const BUDGET_S = env('BENCH_CHECKERS_BUDGET_S', 1500);
 /** checks per second of the bulk (see the notes: what one emulated vCPU sustains with both daemons below saturation) */
 const RATE = env('BENCH_CHECKERS_RATE', 10);
 const VICTIMS = 3;
 const POLL_MS = 10;
-/** the harness writes what it has and exits before the VM's own timeout (bench/run.sh: run-in-vm --timeout 1500) would lose it all */
-const DEADLINE_S = env('BENCH_CHECKERS_DEADLINE_S', 1400);
+/** the harness writes what it has and exits before the VM's own timeout (bench/run.sh: run-in-vm --timeout 2400) would lose it all */
+const DEADLINE_S = env('BENCH_CHECKERS_DEADLINE_S', 2250);
 const live = new Set<Daemon>();
 const VICTIM_TIMING = { delayLoopS: 1, connectTimeoutS: 1, retry: 1, delayBeforeRetryS: 1 };
 
