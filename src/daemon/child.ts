@@ -7,6 +7,7 @@ import { createLogger, Logger } from '../util/log';
 import { Metrics, MetricFamily } from './metrics';
 import { ChildExit, ChildMessage, ChildRole, ROLE_NAME, parseParentMessage, toWire, ParentRequest } from './ipc';
 import { DEFAULT_PID_FILES, DUMP_FILES, SubsystemHost, removePid, writeDump, writePid } from './child-host';
+import { onSignals } from './early-signals';
 
 /** The environment variable carrying the parent's configuration generation to a (re)spawned child. */
 export const GENERATION_ENV = 'LVSK_GENERATION';
@@ -91,14 +92,14 @@ export async function runChild(args: DaemonArgs, role: ChildRole): Promise<numbe
       send({ kind: 'stopping', signal: sig });
       void stop(sig);
     };
-    process.on('SIGTERM', () => bySignal('SIGTERM'));
-    process.on('SIGINT', () => bySignal('SIGINT'));
-    process.on('SIGHUP', () => {
-      void host.reload().then((result) => send({ kind: 'reloaded', result }));
+    onSignals({
+      SIGTERM: () => bySignal('SIGTERM'),
+      SIGINT: () => bySignal('SIGINT'),
+      SIGHUP: () => void host.reload().then((result) => send({ kind: 'reloaded', result })),
+      // a dump signal sent to the child itself: its own file, as keepalived's VRRP and checker processes write them
+      SIGUSR1: () => writeDump(role === ChildRole.Vrrp ? DUMP_FILES.data : DUMP_FILES.checkData, host.dumpBody('data'), log, 'data'),
+      SIGUSR2: () => writeDump(DUMP_FILES.stats, host.dumpBody('stats'), log, 'stats'),
     });
-    // a dump signal sent to the child itself: its own file, as keepalived's VRRP and checker processes write them
-    process.on('SIGUSR1', () => writeDump(role === ChildRole.Vrrp ? DUMP_FILES.data : DUMP_FILES.checkData, host.dumpBody('data'), log, 'data'));
-    process.on('SIGUSR2', () => writeDump(DUMP_FILES.stats, host.dumpBody('stats'), log, 'stats'));
     log.info({ subsystem: name, generation: host.generation }, 'child running');
     send({ kind: 'ready', role, pid: process.pid, generation: host.generation });
   });

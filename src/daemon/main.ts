@@ -13,6 +13,7 @@ import { DEFAULT_STATUS_LISTEN, parseListen, startStatusServer, StatusServer } f
 import { sdNotify, monotonicUsec } from './sdnotify';
 import { DEFAULT_PID_FILES, DUMP_FILES, SubsystemHost, loadConfig, removePid, writeDump, writePid } from './child-host';
 import { parseRole } from './ipc';
+import { holdSignals, onSignals } from './early-signals';
 
 export { DUMP_FILES };
 
@@ -33,6 +34,7 @@ export async function loadSubsystems(args: DaemonArgs): Promise<Subsystem[]> {
 
 export async function runDaemon(args: DaemonArgs): Promise<number> {
   if (!args.dontFork) return daemonize();
+  holdSignals();
   if (args.lvskChild !== undefined) {
     const role = parseRole(args.lvskChild);
     if (!role) {
@@ -99,11 +101,13 @@ export async function runSingle(args: DaemonArgs): Promise<number> {
       log.info('stopped');
       resolve(0);
     };
-    process.on('SIGHUP', reload);
-    process.on('SIGTERM', () => void stop('SIGTERM'));
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGUSR1', () => writeDump(DUMP_FILES.data, host.dumpBody('data'), log, 'data'));
-    process.on('SIGUSR2', () => writeDump(DUMP_FILES.stats, host.dumpBody('stats'), log, 'stats'));
+    onSignals({
+      SIGHUP: reload,
+      SIGTERM: () => void stop('SIGTERM'),
+      SIGINT: () => void stop('SIGINT'),
+      SIGUSR1: () => writeDump(DUMP_FILES.data, host.dumpBody('data'), log, 'data'),
+      SIGUSR2: () => writeDump(DUMP_FILES.stats, host.dumpBody('stats'), log, 'stats'),
+    });
     // Node cannot install handlers for real-time signals (JSON = SIGRTMIN+2, STATS_CLEAR = SIGRTMAX-1);
     // the status endpoint serves the same JSON. SIGNUM is still reported for scripts.
     void SIGNUM;

@@ -15,6 +15,7 @@ import { wantedRoles } from './supervisor-policy';
 import { mergeMetrics, mergeState } from './supervisor-view';
 import { GENERATION_ENV, childPidFile } from './child';
 import { DEFAULT_PID_FILES, DUMP_FILES, loadConfig, removePid, removeStalePid, writeDump, writePid } from './child-host';
+import { onSignals } from './early-signals';
 
 /** How long /state and /metrics wait for a child (ms); one that is late is reported, not waited for. */
 export const CHILD_ANSWER_MS = 2000;
@@ -136,10 +137,12 @@ export async function runParent(args: DaemonArgs, spawn: (role: ChildRole, gener
       resolve(code);
     };
     sup.on('fatal', (code: number) => void stop('child', code));
-    process.on('SIGHUP', reload);
-    process.on('SIGTERM', () => void stop('SIGTERM'));
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGUSR1', () => dump('data'));
-    process.on('SIGUSR2', () => dump('stats'));
+    onSignals({
+      SIGHUP: reload,
+      SIGTERM: () => void stop('SIGTERM'),
+      SIGINT: () => void stop('SIGINT'),
+      SIGUSR1: () => dump('data'),
+      SIGUSR2: () => dump('stats'),
+    });
   });
 }
