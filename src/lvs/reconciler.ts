@@ -23,6 +23,9 @@ export interface ReconcilerOptions {
 
 export type PassReason = 'start' | 'change' | 'resync' | 'reload' | 'stop';
 
+/** The resync period is at least this many times the duration of the last kernel dump. */
+export const RESYNC_DUMP_FACTOR = 10;
+
 export interface PassResult {
   reason: PassReason;
   ops: OpOutcome[];
@@ -56,13 +59,15 @@ export class Reconciler {
   private cache: Table | undefined;
   /** kernel dumps taken (a health change does not dump unless the cache is gone) */
   dumps = 0;
+  /** how long the last kernel dump took, ms (the resync interval grows with it) */
+  lastDumpMs = 0;
 
   constructor(private readonly o: ReconcilerOptions) {}
 
   start(): Promise<void> {
     this.stopped = false;
-    this.armResync();
-    return this.run('start');
+    // the first resync is timed from the end of the start pass, whose dump sets the period
+    return this.run('start').finally(() => this.armResync());
   }
 
   /** A coalesced pass: several triggers while one pass runs lead to one more pass. */
@@ -94,8 +99,17 @@ export class Reconciler {
     return this.running;
   }
 
-  private armResync(): void {
+  /**
+   * The resync period: resyncMs, but at least RESYNC_DUMP_FACTOR times the last dump, so that drift repair never
+   * takes more than a tenth of the process's time (a dump of 10,000 services takes seconds; under emulation, tens).
+   */
+  resyncInterval(): number {
     const ms = this.o.resyncMs ?? 10_000;
+    return ms ? Math.max(ms, Math.ceil(this.lastDumpMs * RESYNC_DUMP_FACTOR)) : 0;
+  }
+
+  private armResync(): void {
+    const ms = this.resyncInterval();
     if (!ms || this.stopped) return;
     this.timer = this.o.clock.setTimeout(() => {
       this.timer = undefined;
@@ -143,7 +157,10 @@ export class Reconciler {
 
   private async dump(): Promise<Table> {
     this.dumps++;
-    return readTable(this.o.client);
+    const t0 = this.o.clock.now();
+    const t = await readTable(this.o.client);
+    this.lastDumpMs = this.o.clock.now() - t0;
+    return t;
   }
 
   /** Stops the loop; with `release`, removes the services this daemon owns (keepalived without -I). */

@@ -1,0 +1,37 @@
+// The drift-repair period grows with the kernel dump's duration (at least RESYNC_DUMP_FACTOR times the last dump), so a
+// large table is not dumped back to back; with quick dumps it stays resyncMs.
+import t from 'tap';
+import { Writable } from 'node:stream';
+import { ManualClock } from '../../src/check/index';
+import { createFakeClient } from '../../src/ipvs/fake-client';
+import { RESYNC_DUMP_FACTOR, Reconciler } from '../../src/lvs/reconciler';
+import { newTable } from '../../src/lvs/state';
+import { createLogger } from '../../src/util/log';
+
+const log = createLogger({ stream: new Writable({ write: (_c, _e, cb) => cb() }), format: 'json' });
+
+t.test('a slow dump stretches the resync period; a quick one restores it', async (t) => {
+  const clock = new ManualClock(0);
+  const client = createFakeClient();
+  let dumpCostMs = 5000;
+  const listAll = client.listAll.bind(client);
+  client.listAll = async () => {
+    const r = await listAll();
+    (clock as unknown as { t: number }).t += dumpCostMs; // the dump "takes" dumpCostMs of clock time
+    return r;
+  };
+  const rec = new Reconciler({ client, desired: () => newTable([]), log, clock, resyncMs: 10_000 });
+  await rec.start();
+  t.equal(rec.lastDumpMs, 5000);
+  t.equal(rec.resyncInterval(), 5000 * RESYNC_DUMP_FACTOR, '10 x 5 s');
+  const before = rec.dumps;
+  await clock.advance(10_000);
+  t.equal(rec.dumps, before, 'no resync after the nominal 10 s');
+  dumpCostMs = 10;
+  await clock.advance(45_000);
+  t.equal(rec.dumps, before + 1, 'the resync came after 50 s');
+  t.equal(rec.resyncInterval(), 10_000, 'a quick dump: back to resyncMs');
+  await clock.advance(10_000);
+  t.equal(rec.dumps, before + 2);
+  await rec.stop(false);
+});
