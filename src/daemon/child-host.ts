@@ -6,7 +6,8 @@ import type { DaemonArgs } from '../cli/args';
 import { parseConfig, formatDiagnostic, dumpConfig, Config } from '../config/index';
 import { fsLoader } from '../config/loader';
 import { hostChecks } from '../config/host-checks';
-import type { Logger } from '../util/log';
+import { createLogger, Logger } from '../util/log';
+import { configIdDefault, DEFAULT_CONFIG_FILE } from '../cli/defaults';
 import type { Subsystem, SubsystemContext } from './subsystem';
 import type { Metrics } from './metrics';
 import type { ChildStateView, ReloadResult } from './ipc';
@@ -67,6 +68,12 @@ export function removeStalePid(file: string): void {
  * Parses the configuration and logs its diagnostics; undefined when it has errors.
  * `quietWarnings`: warnings at debug level (a child, whose parent already logged them).
  */
+/** What every process of the daemon starts with: its logger (-l, -D, --log-format), the file (-f) and config id (-i). */
+export function daemonStart(args: DaemonArgs, name?: string): { log: Logger; file: string; configId: string } {
+  const log = createLogger({ console: args.logConsole, detail: args.logDetail, format: (args.logFormat as 'json' | 'text' | 'auto') ?? 'auto', ...(name ? { name } : {}) });
+  return { log, file: args.useFile ?? DEFAULT_CONFIG_FILE, configId: args.configId ?? configIdDefault() };
+}
+
 export function loadConfig(file: string, configId: string, log: Logger, quietWarnings = false): Config | undefined {
   const res = parseConfig(file, fsLoader, { configId });
   if (res.config) res.diagnostics.push(...hostChecks(res.config));

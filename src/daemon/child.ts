@@ -2,11 +2,10 @@
 // configuration file and flags, writes its -r/-c pid file, answers the parent's IPC requests, and reacts to
 // signals sent to it directly as keepalived's children do (HUP reload, TERM/INT stop, USR1/USR2 dumps).
 import type { DaemonArgs } from '../cli/args';
-import { configIdDefault, DEFAULT_CONFIG_FILE } from '../cli/defaults';
-import { createLogger, Logger } from '../util/log';
+import type { Logger } from '../util/log';
 import { Metrics, MetricFamily } from './metrics';
 import { ChildExit, ChildMessage, ChildRole, ROLE_NAME, parseParentMessage, toWire, ParentRequest } from './ipc';
-import { DEFAULT_PID_FILES, DUMP_FILES, SubsystemHost, removePid, writeDump, writePid } from './child-host';
+import { DEFAULT_PID_FILES, DUMP_FILES, SubsystemHost, daemonStart, removePid, writeDump, writePid } from './child-host';
 import { onSignals } from './early-signals';
 
 /** The environment variable carrying the parent's configuration generation to a (re)spawned child. */
@@ -47,9 +46,9 @@ async function answer(host: SubsystemHost, metrics: Metrics, req: ParentRequest)
 
 export async function runChild(args: DaemonArgs, role: ChildRole): Promise<number> {
   const name = ROLE_NAME[role];
-  const log: Logger = createLogger({ console: args.logConsole, detail: args.logDetail, format: (args.logFormat as 'json' | 'text' | 'auto') ?? 'auto', name }).child({ pid: process.pid });
-  const file = args.useFile ?? DEFAULT_CONFIG_FILE;
-  const configId = args.configId ?? configIdDefault();
+  const start = daemonStart(args, name);
+  const log: Logger = start.log.child({ pid: process.pid });
+  const { file, configId } = start;
   // this child's view of the flags: its one subsystem
   const own: DaemonArgs = { ...args, vrrpOnly: role === ChildRole.Vrrp, checkOnly: role === ChildRole.Checkers };
   const metrics = new Metrics([role === ChildRole.Vrrp ? MetricFamily.Vrrp : MetricFamily.Check]);

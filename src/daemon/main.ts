@@ -5,13 +5,11 @@
 import { spawn } from 'child_process';
 import type { DaemonArgs } from '../cli/args';
 import { SIGNUM } from '../cli/args';
-import { createLogger } from '../util/log';
 import type { Subsystem } from './subsystem';
-import { configIdDefault, DEFAULT_CONFIG_FILE } from '../cli/defaults';
 import { Metrics } from './metrics';
 import { DEFAULT_STATUS_LISTEN, parseListen, startStatusServer, StatusServer } from './status';
 import { sdNotify, monotonicUsec } from './sdnotify';
-import { DEFAULT_PID_FILES, DUMP_FILES, SubsystemHost, loadConfig, removePid, writeDump, writePid } from './child-host';
+import { DEFAULT_PID_FILES, DUMP_FILES, SubsystemHost, daemonStart, loadConfig, removePid, writeDump, writePid } from './child-host';
 import { parseRole } from './ipc';
 import { holdSignals, onSignals } from './early-signals';
 
@@ -50,10 +48,8 @@ export async function runDaemon(args: DaemonArgs): Promise<number> {
 
 /** -P or -C: one subsystem in this process, no children. */
 export async function runSingle(args: DaemonArgs): Promise<number> {
-  const log = createLogger({ console: args.logConsole, detail: args.logDetail, format: (args.logFormat as 'json' | 'text' | 'auto') ?? 'auto' });
+  const { log, file, configId } = daemonStart(args);
   for (const o of args.ignored) log.warn({ option: o }, 'option accepted for keepalived compatibility and ignored');
-  const file = args.useFile ?? DEFAULT_CONFIG_FILE;
-  const configId = args.configId ?? configIdDefault();
   const first = loadConfig(file, configId, log);
   if (!first) {
     log.fatal({ file }, 'configuration has errors; not starting');

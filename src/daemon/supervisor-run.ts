@@ -3,9 +3,7 @@
 // from the children, and tells systemd READY (all children up), RELOADING/READY around reloads, STOPPING.
 import { fork } from 'child_process';
 import type { DaemonArgs } from '../cli/args';
-import { configIdDefault, DEFAULT_CONFIG_FILE } from '../cli/defaults';
 import { dumpConfig, Config } from '../config/index';
-import { createLogger } from '../util/log';
 import { Metrics, MetricFamily } from './metrics';
 import { DEFAULT_STATUS_LISTEN, parseListen, startStatusServer, StatusServer } from './status';
 import { sdNotify, monotonicUsec } from './sdnotify';
@@ -14,7 +12,7 @@ import { Supervisor, ChildLike } from './supervisor';
 import { wantedRoles } from './supervisor-policy';
 import { mergeMetrics, mergeState } from './supervisor-view';
 import { GENERATION_ENV, childPidFile } from './child';
-import { DEFAULT_PID_FILES, DUMP_FILES, loadConfig, removePid, removeStalePid, writeDump, writePid } from './child-host';
+import { DEFAULT_PID_FILES, DUMP_FILES, daemonStart, loadConfig, removePid, removeStalePid, writeDump, writePid } from './child-host';
 import { onSignals } from './early-signals';
 
 /** How long /state and /metrics wait for a child (ms); one that is late is reported, not waited for. */
@@ -31,10 +29,8 @@ export function forkChild(role: ChildRole, generation: number): ChildLike {
 }
 
 export async function runParent(args: DaemonArgs, spawn: (role: ChildRole, generation: number) => ChildLike = forkChild): Promise<number> {
-  const log = createLogger({ console: args.logConsole, detail: args.logDetail, format: (args.logFormat as 'json' | 'text' | 'auto') ?? 'auto' });
+  const { log, file, configId } = daemonStart(args);
   for (const o of args.ignored) log.warn({ option: o }, 'option accepted for keepalived compatibility and ignored');
-  const file = args.useFile ?? DEFAULT_CONFIG_FILE;
-  const configId = args.configId ?? configIdDefault();
   const first = loadConfig(file, configId, log);
   if (!first) {
     log.fatal({ file }, 'configuration has errors; not starting');

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import { Netns } from './netns';
+import type { Test } from 'tap';
 
 export const REPO = path.join(__dirname, '../..');
 export const CLI = path.join(REPO, 'dist/src/cli/lvskeeper.js');
@@ -263,4 +264,14 @@ export function capture(ns: Netns, iface: string, filter: string[]): { lines(): 
       return out.split('\n').filter(Boolean);
     },
   };
+}
+
+/** On teardown: the daemons' last output when the test failed, SIGKILL to each (3 s at most), the topology removed. */
+export function cleanupOnTeardown(t: Test, topo: Topology, daemons: Daemon[]): void {
+  t.teardown(async () => {
+    if (!t.passing()) for (const d of daemons) t.comment(`--- ${d.name}\n${d.output().slice(-4000)}`);
+    for (const d of daemons) d.kill('SIGKILL');
+    await Promise.race([Promise.all(daemons.map((d) => d.exited)), sleep(3000)]);
+    topo.close();
+  });
 }

@@ -2,7 +2,7 @@
 import t, { Test } from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Daemon, Topology, canRun, hasAddress, sleep, startKeepalived, startOurs, topology, vrrpConf, waitFor } from '../helpers/vrrp-daemon';
+import { Daemon, Topology, canRun, hasAddress, sleep, startKeepalived, startOurs, topology, vrrpConf, waitFor, cleanupOnTeardown } from '../helpers/vrrp-daemon';
 
 const skip = canRun();
 let subnet = 10 + ((process.pid + 97) % 200);
@@ -11,12 +11,7 @@ async function setup(t: Test): Promise<{ topo: Topology; daemons: Daemon[]; net:
   const net = subnet++ % 250;
   const topo = topology(net);
   const daemons: Daemon[] = [];
-  t.teardown(async () => {
-    if (!t.passing()) for (const d of daemons) t.comment(`--- ${d.name}\n${d.output().slice(-4000)}`);
-    for (const d of daemons) d.kill('SIGKILL');
-    await Promise.race([Promise.all(daemons.map((d) => d.exited)), sleep(3000)]);
-    topo.close();
-  });
+  cleanupOnTeardown(t, topo, daemons);
   return { topo, daemons, net };
 }
 

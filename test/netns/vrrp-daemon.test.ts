@@ -1,7 +1,7 @@
 // Our daemon's VRRP (lvskeeper -P) against keepalived 2.2.7 and against itself, in namespaces on a bridge with a client: election, preemption, nopreempt, shutdown, master death, GARP/NA.
 import t, { Test } from 'tap';
 import path from 'node:path';
-import { Daemon, getStatus, killHard, Topology, canRun, hasAddress, neighbour, ping, sleep, startKeepalived, startOurs, stopDaemon, topology, vrrpConf, waitFor } from '../helpers/vrrp-daemon';
+import { Daemon, getStatus, killHard, Topology, canRun, hasAddress, neighbour, ping, sleep, startKeepalived, startOurs, stopDaemon, topology, vrrpConf, waitFor, cleanupOnTeardown } from '../helpers/vrrp-daemon';
 
 const skip = canRun();
 let subnet = 10 + (process.pid % 200);
@@ -9,12 +9,7 @@ let subnet = 10 + (process.pid % 200);
 async function setup(t: Test): Promise<{ topo: Topology; daemons: Daemon[] }> {
   const topo = topology(subnet++ % 250);
   const daemons: Daemon[] = [];
-  t.teardown(async () => {
-    if (!t.passing()) for (const d of daemons) t.comment(`--- ${d.name}\n${d.output().slice(-4000)}`);
-    for (const d of daemons) d.kill('SIGKILL');
-    await Promise.race([Promise.all(daemons.map((d) => d.exited)), sleep(3000)]);
-    topo.close();
-  });
+  cleanupOnTeardown(t, topo, daemons);
   return { topo, daemons };
 }
 

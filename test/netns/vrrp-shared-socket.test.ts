@@ -2,7 +2,7 @@
 import t, { Test } from 'tap';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { Daemon, Topology, canRun, capture, getStatus, hasAddress, hasLink, sleep, startKeepalived, startOurs, stopDaemon, topology, waitFor } from '../helpers/vrrp-daemon';
+import { Daemon, Topology, canRun, capture, getStatus, hasAddress, hasLink, sleep, startKeepalived, startOurs, stopDaemon, topology, waitFor, cleanupOnTeardown } from '../helpers/vrrp-daemon';
 
 const skip = canRun();
 let subnet = 20 + (process.pid % 100);
@@ -10,12 +10,7 @@ let subnet = 20 + (process.pid % 100);
 async function setup(t: Test): Promise<{ topo: Topology; daemons: Daemon[] }> {
   const topo = topology(subnet++ % 250);
   const daemons: Daemon[] = [];
-  t.teardown(async () => {
-    if (!t.passing()) for (const d of daemons) t.comment(`--- ${d.name}\n${d.output().slice(-4000)}`);
-    for (const d of daemons) d.kill('SIGKILL');
-    await Promise.race([Promise.all(daemons.map((d) => d.exited)), sleep(3000)]);
-    topo.close();
-  });
+  cleanupOnTeardown(t, topo, daemons);
   return { topo, daemons };
 }
 

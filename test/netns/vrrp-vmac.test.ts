@@ -1,6 +1,6 @@
 // use_vmac against keepalived 2.2.7 in both roles (IPv4 and IPv6): the VIP on a private macvlan with 00:00:5e:00:0X:VRID, adverts and GARP/NA from it, the macvlan gone after SIGTERM.
 import t, { Test } from 'tap';
-import { Daemon, Topology, canRun, capture, fdbPort, hasAddress, hasLink, killHard, neighbour, ping, sleep, startKeepalived, startOurs, stopDaemon, topology, vrrpConf, waitFor } from '../helpers/vrrp-daemon';
+import { Daemon, Topology, canRun, capture, fdbPort, hasAddress, hasLink, killHard, neighbour, ping, sleep, startKeepalived, startOurs, stopDaemon, topology, vrrpConf, waitFor, cleanupOnTeardown } from '../helpers/vrrp-daemon';
 
 const skip = canRun();
 let subnet = 120 + (process.pid % 100);
@@ -12,12 +12,7 @@ async function setup(t: Test): Promise<{ topo: Topology; daemons: Daemon[] }> {
   // interface with the VIP as sender, overwrites it: keepalived and ours alike)
   topo.client.run('sysctl', ['-qw', 'net.ipv4.conf.br0.arp_accept=1', 'net.ipv6.conf.br0.accept_untracked_na=1']);
   const daemons: Daemon[] = [];
-  t.teardown(async () => {
-    if (!t.passing()) for (const d of daemons) t.comment(`--- ${d.name}\n${d.output().slice(-4000)}`);
-    for (const d of daemons) d.kill('SIGKILL');
-    await Promise.race([Promise.all(daemons.map((d) => d.exited)), sleep(3000)]);
-    topo.close();
-  });
+  cleanupOnTeardown(t, topo, daemons);
   return { topo, daemons };
 }
 
