@@ -144,7 +144,9 @@ t.test('parent life cycle with fake children', async (t) => {
   t.equal(await done, 0);
   t.same(kids[0]!.signals, ['SIGTERM']);
   t.same(kids[2]!.signals, ['SIGTERM']);
-  t.ok(notified().some((l) => l.includes('STOPPING=1')));
+  // sd_notify is fire-and-forget (a systemd-notify process): its line may land after stop() resolved
+  await until('STOPPING', () => notified().some((l) => l.includes('STOPPING=1')));
+  t.pass('STOPPING=1 notified');
   t.notOk(fs.existsSync(pidFile), '-p removed');
   process.removeAllListeners('SIGHUP');
   process.removeAllListeners('SIGUSR1');
