@@ -409,7 +409,7 @@ class Session {
           e = this.parse(lineArgv);
         } catch (err) {
           await flush();
-          throw err;
+          throw withRestoreLine(err, line);
         }
         if (typeof e !== 'string' && e.cmd !== Cmd.LIST && e.cmd !== Cmd.SAVE && e.cmd !== Cmd.RESTORE) {
           batch.push(entryToOp(e));
@@ -418,7 +418,7 @@ class Session {
         }
         await flush();
         if (typeof e === 'string') {
-          this.d.stderr(e);
+          this.d.stderr(e + restoreLineNote(line, false));
           result = -1;
         } else if (e.cmd === Cmd.RESTORE) tryhelp(argv[0]);
         else {
@@ -434,6 +434,22 @@ class Session {
     }
     return result;
   }
+}
+
+/**
+ * lvsadm's addition to ipvsadm's restore messages: ipvsadm -R prints the same error as for a command line and no
+ * line; lvsadm prints ipvsadm's bytes and then this line, so that a malformed line in a 10,000-line file can be found.
+ * (Differential tests drop lines matching RESTORE_LINE_NOTE before comparing.)
+ */
+export function restoreLineNote(line: { lineNo: number; args: string[] }, stopped: boolean): string {
+  return `lvsadm: -R ${stopped ? 'stopped at ' : ''}line ${line.lineNo}: ${line.args.join(' ')}\n`;
+}
+export const RESTORE_LINE_NOTE = /^lvsadm: -R (stopped at )?line \d+: .*\n/gm;
+
+/** A failure while parsing a restore line: ipvsadm's exit, with the line noted after its message. */
+function withRestoreLine(err: unknown, line: { lineNo: number; args: string[] }): unknown {
+  if (!(err instanceof LvsadmExit) || err.status === ExitCode.OK) return err;
+  return new LvsadmExit(err.status, err.stderr + restoreLineNote(line, true), err.stdout, err.code);
 }
 
 /** ipvs_init() with ipvsadm's modprobe retry; the client and GET_INFO's answer, or the exit ipvsadm makes. */
