@@ -98,6 +98,8 @@ export async function runChild(args: DaemonArgs, role: ChildRole): Promise<numbe
       // a dump signal sent to the child itself: its own file, as keepalived's VRRP and checker processes write them
       SIGUSR1: () => writeDump(role === ChildRole.Vrrp ? DUMP_FILES.data : DUMP_FILES.checkData, host.dumpBody('data'), log, 'data'),
       SIGUSR2: () => writeDump(DUMP_FILES.stats, host.dumpBody('stats'), log, 'stats'),
+      SIGJSON: () => writeDump(DUMP_FILES.json, { ...host.view('state'), file }, log, 'json'),
+      SIGSTATS_CLEAR: () => log.warn('SIGSTATS_CLEAR received: clearing counters is not implemented; ignored'),
     });
     log.info({ subsystem: name, generation: host.generation }, 'child running');
     send({ kind: 'ready', role, pid: process.pid, generation: host.generation });

@@ -11,7 +11,7 @@ import { DEFAULT_STATUS_LISTEN, parseListen, startStatusServer, StatusServer } f
 import { sdNotify, monotonicUsec } from './sdnotify';
 import { DEFAULT_PID_FILES, DUMP_FILES, SubsystemHost, daemonStart, loadConfig, removePid, writeDump, writePid } from './child-host';
 import { parseRole } from './ipc';
-import { holdSignals, onSignals } from './early-signals';
+import { holdSignals, onSignals, realtimeSignalsWatched } from './early-signals';
 
 export { DUMP_FILES };
 
@@ -103,9 +103,9 @@ export async function runSingle(args: DaemonArgs): Promise<number> {
       SIGINT: () => void stop('SIGINT'),
       SIGUSR1: () => writeDump(DUMP_FILES.data, host.dumpBody('data'), log, 'data'),
       SIGUSR2: () => writeDump(DUMP_FILES.stats, host.dumpBody('stats'), log, 'stats'),
+      SIGJSON: () => writeDump(DUMP_FILES.json, { ...host.view('state'), file }, log, 'json'),
+      SIGSTATS_CLEAR: () => log.warn('SIGSTATS_CLEAR received: clearing counters is not implemented; ignored'),
     });
-    // Node cannot install handlers for real-time signals (JSON = SIGRTMIN+2, STATS_CLEAR = SIGRTMAX-1);
-    // the status endpoint serves the same JSON. SIGNUM is still reported for scripts.
-    void SIGNUM;
+    if (!realtimeSignalsWatched()) log.warn(`this Node cannot watch keepalived's real-time signals (JSON ${SIGNUM.JSON}, STATS_CLEAR ${SIGNUM.STATS_CLEAR}): sending one ends the daemon; use the status endpoint's /state`);
   });
 }

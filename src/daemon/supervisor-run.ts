@@ -109,8 +109,8 @@ export async function runParent(args: DaemonArgs, spawn: (role: ChildRole, gener
     });
   };
 
-  const dump = (kind: 'data' | 'stats'): void => {
-    void sup.ask(kind === 'data' ? 'state' : 'stats').then((answers) => {
+  const dump = (kind: 'data' | 'stats' | 'json'): void => {
+    void sup.ask(kind === 'stats' ? 'stats' : 'state').then((answers) => {
       const body = { ...mergeState(parentView(), sup.info(), answers), ...(kind === 'data' ? { config: JSON.parse(dumpConfig(state.config)) as unknown } : {}) };
       writeDump(DUMP_FILES[kind], body, log, kind);
     });
@@ -139,6 +139,9 @@ export async function runParent(args: DaemonArgs, spawn: (role: ChildRole, gener
       SIGINT: () => void stop('SIGINT'),
       SIGUSR1: () => dump('data'),
       SIGUSR2: () => dump('stats'),
+      // keepalived's SIGJSON (--signum=JSON): the state as JSON in /tmp/keepalived.json
+      SIGJSON: () => dump('json'),
+      SIGSTATS_CLEAR: () => log.warn('SIGSTATS_CLEAR received: clearing counters is not implemented; ignored'),
     });
   });
 }

@@ -25,3 +25,14 @@ t.test('a SIGHUP and a SIGUSR2 during start reach the real handlers once, in ord
   t.equal(process.listenerCount('SIGHUP'), base + 1, 'the holder is gone');
   for (const [s, h] of Object.entries(handlers)) process.off(s, h);
 });
+
+t.test("keepalived's real-time signals (SIGJSON 36, SIGSTATS_CLEAR 63) reach handlers instead of ending the process", async (t) => {
+  const { realtimeSignalsWatched } = await import('../../src/daemon/early-signals');
+  t.ok(realtimeSignalsWatched(), 'watched on this Node');
+  const got: string[] = [];
+  onSignals({ SIGJSON: () => got.push('json'), SIGSTATS_CLEAR: () => got.push('clear') });
+  process.kill(process.pid, 36);
+  process.kill(process.pid, 63);
+  await tick();
+  t.same(got, ['json', 'clear'], 'handled; the test process is still alive');
+});
