@@ -158,7 +158,11 @@ t.test('restore: batches, errors in order, exit status of the last line', async 
   t.same([fail.stderr, fail.status], ['Service already exists\n', 255], 'a failed last line: 255');
   const bad = createFakeClient();
   const b = await run(bad, ['-R'], '-A -t 10.0.0.1:80\n-A -t 10.0.0.1:80\n-A -t 10.0.0.2:80 -w 3\n-A -t 10.0.0.3:80\n');
-  t.same([b.stderr, b.status], ["Service already exists\nIllegal 'weight' option with the 'add-service' command\n", 2], 'earlier batch errors, then the parse error');
+  t.same(
+    [b.stderr, b.status],
+    ["Service already exists\nIllegal 'weight' option with the 'add-service' command\nlvsadm: -R stopped at line 3: -A -t 10.0.0.2:80 -w 3\n", 2],
+    'earlier batch errors, then the parse error and the line (lvsadm\'s note)',
+  );
   t.equal((await run(bad, ['-Sn'])).stdout, '-A -t 10.0.0.1:80 -s wlc\n', 'lines after a parse error are not applied');
   const many: string[] = [];
   for (let i = 0; i < 3000; i++) many.push(`-A -t 10.1.${i >> 8}.${i & 255}:80 -s rr`);
