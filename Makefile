@@ -1,7 +1,7 @@
 # lvskeeper: build, test tiers, benchmarks and running the daemon.
 # `make run` and `make test` install what they need on a fresh Debian machine (as root).
 SHELL := /bin/bash
-APT_PKGS := keepalived ipvsadm qemu-system-x86 linux-image-amd64 busybox-static iproute2 procps kmod tcpdump python3 make g++ openssl strace
+APT_PKGS := keepalived ipvsadm qemu-system-x86 linux-image-amd64 busybox-static iproute2 procps kmod tcpdump python3 make g++ openssl strace curl
 TAP := npx tap
 S ?=
 

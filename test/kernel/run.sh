@@ -8,7 +8,7 @@ set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo" || exit 3
 
-bash scripts/apt-deps.sh qemu-system-x86 linux-image-amd64 busybox-static ipvsadm keepalived kmod iproute2 || exit 3
+bash scripts/apt-deps.sh qemu-system-x86 linux-image-amd64 busybox-static ipvsadm keepalived kmod iproute2 curl tcpdump procps || exit 3
 
 shopt -s nullglob
 files=()
