@@ -1,7 +1,7 @@
 // ipvsadm 1.31's listings (-L/-l in every mode, and the service part of -S): print_title, print_service_entry,
 // list_all, list_service, list_timeout, list_daemon, print_largenum, and libipvs's sort order reproduced with
 // glibc 2.36's qsort (a top-down merge sort) so that even its non-transitive comparisons order entries the same.
-import { DestSpec, Fmt, Fwd, SvcSpec, SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3, TUN_NAMES } from './options';
+import { DaemonSpec, DestSpec, Fmt, Fwd, SvcSpec, SVC_F_ONEPACKET, SVC_F_PERSISTENT, SVC_F_SCHED1, SVC_F_SCHED2, SVC_F_SCHED3, TUN_NAMES } from './options';
 import { AF_INET, AF_INET6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, Resolver, addrPortToAnyname, inetNtop } from './resolve';
 import { formatDestRule, formatServiceRule } from './save';
 
@@ -262,17 +262,8 @@ export function formatTimeouts(t: { tcp: number; tcpFin: number; udp: number }):
   return `Timeout (tcp tcpfin udp): ${cInt(t.tcp)} ${cInt(t.tcpFin)} ${cInt(t.udp)}\n`;
 }
 
-export interface DaemonView {
-  state: number;
-  mcastIfn: string;
-  syncId: number;
-  syncMaxLen: number;
-  /** 0 (AF_UNSPEC), AF_INET or AF_INET6 */
-  mcastAf: number;
-  mcastGroup: Buffer;
-  mcastPort: number;
-  mcastTtl: number;
-}
+/** A running sync daemon as listed: the same fields as the parsed --start-daemon spec (mcastAf 0 is AF_UNSPEC). */
+export type DaemonView = DaemonSpec;
 
 /** list_daemon(): one line per running daemon (the first two entries; master, then backup). */
 export function formatDaemons(list: readonly DaemonView[]): string {
