@@ -11,7 +11,9 @@
 // bounded by getRecvBufferSize() / per-request budget instead of trusting the requested size.
 // Its higher layers (NetlinkSocket.request, GenericNetlinkSocket) wait for each ack and throw bare
 // strings ("Request rejected: ENOENT"), so this module uses the raw socket and does its own matching.
-import { RawNetlinkSocket } from 'netlink';
+// The raw module only: the package index also loads the rtnetlink, nl80211, genl and wireguard structs (most
+// of lvsadm's start-up time in the VM). netlink@0.3.0 has no "exports" map, so the deep path resolves.
+import { RawNetlinkSocket } from 'netlink/dist/raw';
 import { constants as osConstants } from 'os';
 import { NetlinkError, errnoName, fromPackageError } from './errors';
 import {

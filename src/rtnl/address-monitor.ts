@@ -2,7 +2,7 @@
 // of addresses configured on this host and emits `change` when it changes. Each notification re-reads the table once
 // (coalesced), so no message is parsed twice and nothing is polled.
 import { EventEmitter } from 'node:events';
-import { createRtNetlink, RtNetlinkSocket } from 'netlink';
+import { createRtNetlink, RtNetlinkSocket } from 'netlink/dist/rt/rt'; // not the index: it loads every family's structs
 import { Rtnl } from './socket';
 import { listAddresses } from './addresses';
 

@@ -1,7 +1,7 @@
 // Link monitoring over its own rtnetlink socket (never the command socket): emits a `link` event
 // whenever an interface's up/running state changes, for track_interface and VRRP fault handling.
 import { EventEmitter } from 'events';
-import { createRtNetlink, RtNetlinkSocket } from 'netlink';
+import { createRtNetlink, RtNetlinkSocket } from 'netlink/dist/rt/rt'; // not the index: it loads every family's structs
 import { LinkInfo, toLinkInfo } from './links';
 
 export interface LinkMonitorEvents {

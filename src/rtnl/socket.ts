@@ -1,6 +1,6 @@
 // A command socket for rtnetlink (addresses, links, routes), kept apart from monitoring sockets,
 // with every failure mapped to a NetlinkError (operation, errno, object).
-import { createRtNetlink, RtNetlinkSocket } from 'netlink';
+import { createRtNetlink, RtNetlinkSocket } from 'netlink/dist/rt/rt'; // not the index: it loads every family's structs
 import { fromPackageError } from '../netlink/errors';
 
 export class Rtnl {
