@@ -23,6 +23,7 @@ import {
 import { usageText, versionText, versionWarning } from './help';
 import { Cmd, CommandEntry, Fmt, Opt, checkEntry, parseOptions } from './options';
 import { readRestoreLines } from './restore';
+import { fastRestoreEntry } from './fast-restore';
 import { AF_INET, AF_INET6, Resolver, inetNtop, inetPton6 } from './resolve';
 
 /** Everything main() touches outside itself. */
@@ -43,6 +44,8 @@ export interface LvsadmDeps {
   uid: number;
   /** Operations per pipelined batch in -R (default 4096) */
   batchSize?: number;
+  /** -R parses canonical lines (ipvsadm -S's) with fast-restore.ts, the same entries (default true; tests compare) */
+  restoreFastPath?: boolean;
 }
 
 /** The entry point of the lvsadm binary: real streams, the kernel client, /etc files. */
@@ -402,14 +405,16 @@ class Session {
       result = last.ok ? 0 : -1;
     };
     try {
+      const fast = this.d.restoreFastPath ?? true;
       for (const line of lines) {
-        const lineArgv = [argv[0], ...line.args];
-        let e: CommandEntry | string;
-        try {
-          e = this.parse(lineArgv);
-        } catch (err) {
-          await flush();
-          throw withRestoreLine(err, line);
+        let e: CommandEntry | string | undefined = fast ? fastRestoreEntry(line.args) : undefined;
+        if (e === undefined) {
+          try {
+            e = this.parse([argv[0], ...line.args]);
+          } catch (err) {
+            await flush();
+            throw withRestoreLine(err, line);
+          }
         }
         if (typeof e !== 'string' && e.cmd !== Cmd.LIST && e.cmd !== Cmd.SAVE && e.cmd !== Cmd.RESTORE) {
           batch.push(entryToOp(e));
