@@ -12,6 +12,7 @@ import {
   describeService,
   req,
 } from './codec';
+import { decodeDestReply, decodeServiceReply } from './dump-decoder';
 import { AddressFamily, IP_VS_IFNAME_MAXLEN, IP_VS_PENAME_MAXLEN, IP_VS_SCHEDNAME_MAXLEN, SyncState } from './constants';
 import { IpvsError, IpvsOp } from './errors';
 import {
@@ -91,8 +92,18 @@ export interface IpvsTransport {
   request(msg: IpvsMessage, op: IpvsOp, object?: string): Promise<IpvsMessage[]>;
   dump(msg: IpvsMessage, op: IpvsOp, object?: string): Promise<IpvsMessage[]>;
   pipeline(items: Array<{ msg: IpvsMessage; op: IpvsOp; object?: string }>): Promise<Array<IpvsError | undefined>>;
+  /**
+   * Optional fast paths of the kernel transport (TransportClient falls back to the methods above without them):
+   * a whole batch encoded at once (batch-encoder.ts), with the results of applyBatch ...
+   */
+  applyOps?(ops: BatchOp[]): Promise<BatchResult[]>;
+  /** ... and a dump decoded reply by reply from the received bytes (dump-decoder.ts); decode errors are returned, not thrown. */
+  dumpDecoded?<T>(msg: IpvsMessage, op: IpvsOp, object: string | undefined, decode: ReplyDecoder<T>): Promise<{ entries: T[]; error?: unknown }>;
   close(): Promise<void>;
 }
+
+/** Decodes one dump reply whose genl attributes are buf[start, end); undefined skips it. */
+export type ReplyDecoder<T> = (cmd: number, buf: Buffer, start: number, end: number) => T | undefined;
 
 // ---------------------------------------------------------------------------------------------
 // Input checks done before anything is sent: they reject what cannot be encoded. Everything the
@@ -228,6 +239,12 @@ export function batchMessage(o: BatchOp): { msg: IpvsMessage; op: IpvsOp; object
   }
 }
 
+/** The entries of a decoded dump, or its decode error thrown (for decode() to report). */
+function settled<T>(d: { entries: T[]; error?: unknown }): T[] {
+  if (d.error !== undefined) throw d.error;
+  return d.entries;
+}
+
 function decode<T>(op: IpvsOp, object: string | undefined, f: () => T): T {
   try {
     return f();
@@ -268,6 +285,10 @@ export class TransportClient implements IpvsClient {
     return decode('getService', obj, () => decodeServiceEntry(r[0]?.service ?? {}));
   }
   async listServices(): Promise<ServiceEntry[]> {
+    if (this.t.dumpDecoded) {
+      const d = await this.t.dumpDecoded(req.dumpServices(), 'listServices', undefined, decodeServiceReply);
+      return decode('listServices', undefined, () => settled(d));
+    }
     const r = await this.t.dump(req.dumpServices(), 'listServices');
     return decode('listServices', undefined, () => r.filter((m) => m.service).map((m) => decodeServiceEntry(m.service!)));
   }
@@ -286,6 +307,11 @@ export class TransportClient implements IpvsClient {
   /** GET_DEST dump of a normalized key (keys decoded from the kernel's own dump are already canonical). */
   private async dumpDests(k: ServiceKey): Promise<DestinationEntry[]> {
     const obj = describeService(k);
+    if (this.t.dumpDecoded) {
+      const fam = k.family;
+      const d = await this.t.dumpDecoded(req.dumpDests(k), 'listDestinations', obj, (cmd, b, s, e) => decodeDestReply(cmd, b, s, e, fam));
+      return decode('listDestinations', obj, () => settled(d));
+    }
     const r = await this.t.dump(req.dumpDests(k), 'listDestinations', obj);
     return decode('listDestinations', obj, () => {
       const out: DestinationEntry[] = [];
@@ -331,6 +357,7 @@ export class TransportClient implements IpvsClient {
     return this.one({ op: 'zero', service });
   }
   async applyBatch(ops: BatchOp[]): Promise<BatchResult[]> {
+    if (this.t.applyOps) return this.t.applyOps(ops);
     const results: BatchResult[] = new Array(ops.length);
     const items: Array<{ msg: IpvsMessage; op: IpvsOp; object?: string }> = [];
     const index: number[] = [];

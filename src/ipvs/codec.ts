@@ -246,7 +246,7 @@ export function format(m: IpvsMessage, opts: FormatOptions = {}): Buffer {
   return formatGenl({ cmd: m.cmd, version: opts.version ?? IPVS_GENL_VERSION }, formatAttrs(m, opts));
 }
 
-function parseStats(b: Buffer, start: number, end: number, all64: boolean): StatsAttrs {
+export function parseStats(b: Buffer, start: number, end: number, all64: boolean): StatsAttrs {
   const out: StatsAttrs = {};
   forEachAttr(b, start, end, (type, s, e) => {
     if (type < StatsAttr.CONNS || type > StatsAttr.OUTBPS) return; // PAD and unknown
@@ -285,7 +285,7 @@ export function defineLazy<T extends object, K extends keyof T>(obj: T, key: K, 
 }
 
 /** Replaces a lazy accessor of obj by a plain data property holding v; returns v. */
-function settleLazy<T>(obj: object, key: string, v: T): T {
+export function settleLazy<T>(obj: object, key: string, v: T): T {
   Object.defineProperty(obj, key, { value: v, writable: true, enumerable: true, configurable: true });
   return v;
 }
@@ -513,7 +513,7 @@ export const req = {
 
 export class DecodeError extends NlParseError {}
 
-function toStats(s: StatsAttrs | undefined): Stats {
+export function toStats(s: StatsAttrs | undefined): Stats {
   const n = (k: StatKey) => {
     const v = s?.[k];
     return v === undefined ? 0 : typeof v === 'number' ? v : Number(BigInt.asUintN(32, v));
@@ -536,7 +536,7 @@ function toStats(s: StatsAttrs | undefined): Stats {
   };
 }
 
-function toStats64(s: StatsAttrs | undefined, fallback: StatsAttrs | undefined): Stats64 {
+export function toStats64(s: StatsAttrs | undefined, fallback: StatsAttrs | undefined): Stats64 {
   const src = s ?? fallback;
   const v = (k: StatKey) => {
     const x = src?.[k];
@@ -556,7 +556,7 @@ function toStats64(s: StatsAttrs | undefined, fallback: StatsAttrs | undefined):
   };
 }
 
-function family(af: number | undefined, what: string): AddressFamily.INET | AddressFamily.INET6 {
+export function family(af: number | undefined, what: string): AddressFamily.INET | AddressFamily.INET6 {
   if (af === AddressFamily.INET || af === AddressFamily.INET6) return af;
   throw new DecodeError(`${what} address family is ${af}; should be 2 (AF_INET) or 10 (AF_INET6)`);
 }

@@ -4,7 +4,8 @@ import { NetlinkError } from '../netlink/errors';
 import { FormatOptions, IpvsMessage, formatAttrsWithHeadroom, parseAttrsOf } from './codec';
 import { IPVS_GENL_NAME, IPVS_GENL_VERSION } from './constants';
 import { IpvsError, IpvsOp } from './errors';
-import { IpvsClient, IpvsTransport, TransportClient } from './client';
+import { BatchOp, BatchResult, IpvsClient, IpvsTransport, ReplyDecoder, TransportClient } from './client';
+import { batchObject, encodeBatch } from './batch-encoder';
 
 export interface KernelClientOptions extends GenlSocketOptions {
   format?: FormatOptions;
@@ -64,6 +65,45 @@ export class KernelTransport implements IpvsTransport {
     } finally {
       this.busy.delete(s);
     }
+  }
+
+  /** applyBatch: the whole batch encoded into one buffer (batch-encoder.ts) and sent in slices of it. */
+  async applyOps(ops: BatchOp[]): Promise<BatchResult[]> {
+    const enc = encodeBatch(ops, this.familyId, this.sock.localPort, this.fmt);
+    const results: BatchResult[] = new Array(ops.length);
+    for (const r of enc.rejected) results[r.index] = { ok: false, error: r.error };
+    const res = await this.sock.pipelineEncoded({ buf: enc.buf, starts: enc.starts, count: enc.count, operations: enc.ops });
+    for (let j = 0; j < enc.count; j++) {
+      const i = enc.index[j];
+      const e = res[j];
+      // the object (ipvsadm's naming of the service or destination) only for the failed ones
+      results[i] = e ? { ok: false, error: IpvsError.fromNetlink(enc.ops[j], e, batchObject(ops[i])) } : { ok: true };
+    }
+    return results;
+  }
+
+  /** A dump decoded from each received datagram in place (no reply objects); see IpvsTransport.dumpDecoded. */
+  async dumpDecoded<T>(msg: IpvsMessage, op: IpvsOp, object: string | undefined, decode: ReplyDecoder<T>): Promise<{ entries: T[]; error?: unknown }> {
+    const s = this.dumpSocket();
+    this.busy.add(s);
+    const entries: T[] = [];
+    let error: unknown;
+    try {
+      await s.dumpEach(this.genl(msg, op, object), (cmd, b, st, en) => {
+        if (error !== undefined) return;
+        try {
+          const v = decode(cmd, b, st, en);
+          if (v !== undefined) entries.push(v);
+        } catch (e) {
+          error = e;
+        }
+      });
+    } catch (e) {
+      throw IpvsError.fromNetlink(op, e, object);
+    } finally {
+      this.busy.delete(s);
+    }
+    return { entries, error };
   }
 
   async pipeline(items: Array<{ msg: IpvsMessage; op: IpvsOp; object?: string }>): Promise<Array<IpvsError | undefined>> {

@@ -15,139 +15,32 @@
 // of lvsadm's start-up time in the VM). netlink@0.3.0 has no "exports" map, so the deep path resolves.
 import { RawNetlinkSocket } from 'netlink/dist/raw';
 import { constants as osConstants } from 'os';
-import { NetlinkError, errnoName, fromPackageError } from './errors';
+import { NetlinkError, fromPackageError } from './errors';
+import { AttrWriter, NLMSG_HDRLEN, NlFlags, NlMessage, NlMsgType, formatGenl, formatNlMessage, parseGenl, parseNlDone, parseNlError } from './message';
+import { CtrlAttr, CtrlCmd, FamilyInfo, GENL_ID_CTRL, NETLINK_GENERIC, parseFamilyReply } from './genl-ctrl';
 import {
-  AttrWriter,
-  GENL_HDRLEN,
-  NLMSG_HDRLEN,
-  NlFlags,
-  NlMessage,
-  NlMsgType,
-  attrMap,
-  formatGenl,
-  formatNlMessage,
-  getString,
-  getU16,
-  getU32,
-  parseAttrs,
-  parseGenl,
-  parseNlDone,
-  parseNlError,
-  parseNlMessages,
-} from './message';
+  ACK_BUDGET,
+  EncodedRequests,
+  GenlReply,
+  GenlRequest,
+  GenlSocketOptions,
+  RECV_MESSAGE_SIZE,
+  REPLY_BUDGET,
+  RawSocketLike,
+  ReplyVisitor,
+} from './socket-types';
 
-export const NETLINK_GENERIC = 16;
-export const GENL_ID_CTRL = 0x10;
+export * from './genl-ctrl';
+export * from './socket-types';
 
-export enum CtrlCmd {
-  GETFAMILY = 3,
+/** Settles the requests of one pipeline into their slots, and the pipeline's promise when all have settled. */
+interface Group {
+  out: Array<GenlReply[] | NetlinkError | undefined>;
+  left: number;
+  /** pipelineEncoded: a success is undefined rather than its (empty) replies */
+  bare: boolean;
+  done: (out: Array<GenlReply[] | NetlinkError | undefined>) => void;
 }
-export enum CtrlAttr {
-  FAMILY_ID = 1,
-  FAMILY_NAME = 2,
-  VERSION = 3,
-  HDRSIZE = 4,
-  MAXATTR = 5,
-  OPS = 6,
-  MCAST_GROUPS = 7,
-}
-export enum CtrlAttrMcastGrp {
-  NAME = 1,
-  ID = 2,
-}
-
-export interface FamilyInfo {
-  id: number;
-  name: string;
-  version: number;
-  hdrsize: number;
-  maxattr: number;
-  /** multicast group name -> group id, for a monitoring socket's addMembership */
-  mcastGroups: Map<string, number>;
-}
-
-export interface GenlSocketOptions {
-  /** Most requests in flight before their acks are collected (default 256; bounded by the receive buffer). */
-  window?: number;
-  /** SO_RCVBUF to ask for (default 4 MiB); the kernel caps it at net.core.rmem_max and doubles it. */
-  recvBufferSize?: number;
-  /** SO_SNDBUF to ask for (default 1 MiB). */
-  sendBufferSize?: number;
-  /** Requests coalesced into one sendmsg datagram (default 64; 1 = one message per datagram, like libnl). */
-  coalesce?: number;
-  /** Fail in-flight requests when no reply arrives for this long (default 15000 ms). */
-  timeoutMs?: number;
-  /** Multicast groups to join (monitoring sockets only; keep command sockets without groups). */
-  groups?: number[];
-  /**
-   * Receive buffer handed to each recvmsg, bytes (default RECV_MESSAGE_SIZE; 0 = peek at every datagram for its size).
-   * See RECV_MESSAGE_SIZE.
-   */
-  recvMessageSize?: number;
-  /**
-   * Acknowledge only the last request of each datagram of a pipeline (default true): see "Ack suppression"
-   * above GenlSocket. false asks an ack for every request, as libnl does.
-   */
-  suppressAcks?: boolean;
-  /** Instead of a new RawNetlinkSocket (tests): an endpoint that behaves like the kernel's netlink socket. */
-  rawSocket?: RawSocketLike;
-}
-
-/** What GenlSocket needs of netlink@0.3.0's RawNetlinkSocket (tests pass a scripted endpoint instead). */
-export interface RawSocketLike {
-  send(data: Buffer, options: object, callback: (err?: Error) => void): void;
-  on(event: 'message', listener: (buf: Buffer) => void): unknown;
-  on(event: 'error', listener: (err: { errno?: number; code?: string }) => void): unknown;
-  on(event: 'truncatedMessage', listener: () => void): unknown;
-  address(): { port: number };
-  getRecvBufferSize(): number;
-  addMembership(group: number): void;
-  ref(): void;
-  unref(): void;
-  close(): void;
-}
-
-export interface GenlRequest {
-  /** nlmsg_type: the generic netlink family id */
-  family: number;
-  cmd: number;
-  version: number;
-  /** attributes after the genl header */
-  attrs?: Buffer;
-  /** instead of attrs: REQUEST_HEADROOM free bytes then the attributes; the headers are written in place */
-  prebuilt?: Buffer;
-  /** extra nlmsg flags; REQUEST and ACK are always set */
-  flags?: number;
-  /** for errors: what was being done ("add service") and to what ("TCP 10.0.0.1:80") */
-  operation: string;
-  object?: string;
-}
-
-export interface GenlReply {
-  cmd: number;
-  version: number;
-  flags: number;
-  attrs: Buffer;
-}
-
-/**
- * Budget, in receive-buffer bytes, reserved for the replies of one in-flight request.
- * The kernel charges an skb's truesize against SO_RCVBUF and drops (ENOBUFS) once it is exceeded:
- * an ACK (nlmsgerr, or an error echoing our request) is a small skb, ~0.75-1.5 KiB truesize;
- * a doit reply is allocated with NLMSG_DEFAULT_SIZE (about a page) before netlink_trim.
- * Dumps are not charged: the kernel builds the next dump skb only when we have read the last one.
- */
-const ACK_BUDGET = 1536;
-const REPLY_BUDGET = 4096 + 512 + ACK_BUDGET;
-
-/**
- * Default recvmsg buffer: 0, the package's peeking (MSG_PEEK|MSG_TRUNC into 1 byte, then a read of the exact
- * size). A fixed buffer saves the peek syscall, but netlink_recvmsg (net/netlink/af_netlink.c, 6.1) sizes
- * later dump skbs by the largest buffer offered (max_recvmsg_len, capped at 32 KiB) and the package zero-fills
- * each buffer: measured in the VM (10,000 services x 1 destination), 32 KiB made listAll 1.7x slower and 4 KiB
- * gained under 10% (within the noise), while any datagram over the buffer would be lost (truncatedMessage).
- */
-export const RECV_MESSAGE_SIZE = 0;
 
 interface Pending {
   seq: number;
@@ -159,17 +52,40 @@ interface Pending {
   /** for a barrier (acked request): the unacked requests sent before it in its datagram */
   covers?: Pending[];
   budget: number;
-  replies: GenlReply[];
-  resolve: (r: GenlReply[]) => void;
-  reject: (e: NetlinkError) => void;
+  /** the request's bytes: buf[off, off + len) (several requests may share one buffer) */
+  buf: Buffer;
+  off: number;
+  len: number;
+  /** replies collected (created on the first), unless onReply takes them */
+  replies?: GenlReply[];
+  onReply?: ReplyVisitor;
+  /** a pipeline's request settles into group.out[slot]; others call resolve / reject */
+  group?: Group;
+  slot: number;
+  resolve?: (r: GenlReply[]) => void;
+  reject?: (e: NetlinkError) => void;
   operation: string;
   object?: string;
 }
 
-interface Queued {
-  msg: Buffer;
-  pending: Pending;
+function succeed(p: Pending): void {
+  const g = p.group;
+  if (g) {
+    g.out[p.slot] = g.bare ? undefined : p.replies ?? [];
+    if (--g.left === 0) g.done(g.out);
+  } else p.resolve!(p.replies ?? []);
 }
+
+function failed(p: Pending, e: NetlinkError): void {
+  const g = p.group;
+  if (g) {
+    g.out[p.slot] = e;
+    if (--g.left === 0) g.done(g.out);
+  } else p.reject!(e);
+}
+
+const rd16 = (b: Buffer, o: number): number => b[o] | (b[o + 1] << 8);
+const rd32 = (b: Buffer, o: number): number => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
 
 /**
  * Ack suppression (net/netlink/af_netlink.c, netlink_rcv_skb, Linux 6.1): the kernel runs every nlmsg of one
@@ -187,7 +103,7 @@ export class GenlSocket {
   private seq: number;
   private readonly inflight = new Map<number, Pending>();
   /** FIFO of requests not yet sent: queue[qHead..] (Array.shift is O(n) on long arrays) */
-  private queue: Queued[] = [];
+  private queue: Pending[] = [];
   private qHead = 0;
   private immediateScheduled = false;
   private budgetUsed = 0;
@@ -264,12 +180,37 @@ export class GenlSocket {
 
   /** One request; resolves with its reply messages (none for a plain ACK). */
   request(req: GenlRequest): Promise<GenlReply[]> {
-    return this.enqueue(req, false, true);
+    return new Promise((resolve, reject) => {
+      const p = this.pending(req, false, false, REPLY_BUDGET);
+      if (!p) return void this.rejectClosed(req.operation, req.object, reject);
+      p.resolve = resolve;
+      p.reject = reject;
+      this.enqueue(p);
+    });
   }
 
   /** A dump (NLM_F_DUMP); resolves with every part before NLMSG_DONE. */
   dump(req: GenlRequest): Promise<GenlReply[]> {
-    return this.enqueue(req, true, true);
+    return this.dumpWith(req);
+  }
+
+  /**
+   * A dump whose parts are handed to `visit` as they arrive, in place (no reply objects); resolves when it is done.
+   * `visit` must not throw (it is called from the socket's receive path); it may keep `buf`.
+   */
+  dumpEach(req: GenlRequest, visit: ReplyVisitor): Promise<void> {
+    return this.dumpWith(req, visit).then(() => undefined);
+  }
+
+  private dumpWith(req: GenlRequest, visit?: ReplyVisitor): Promise<GenlReply[]> {
+    return new Promise((resolve, reject) => {
+      const p = this.pending(req, true, false, ACK_BUDGET);
+      if (!p) return void this.rejectClosed(req.operation, req.object, reject);
+      p.onReply = visit;
+      p.resolve = resolve;
+      p.reject = reject;
+      this.enqueue(p);
+    });
   }
 
   /**
@@ -277,66 +218,80 @@ export class GenlSocket {
    * and each settles independently. The kernel handles them in order. Returns one result per request.
    */
   pipeline(reqs: GenlRequest[], expectReplies = false): Promise<Array<GenlReply[] | NetlinkError>> {
-    // One promise for the whole pipeline: each request settles into its slot (no promise per request).
     const ackOptional = !expectReplies && this.suppressAcks;
-    const out: Array<GenlReply[] | NetlinkError> = new Array(reqs.length);
-    if (!reqs.length) return Promise.resolve(out);
-    return new Promise((resolveAll) => {
-      let left = reqs.length;
-      const done = () => {
-        if (--left === 0) resolveAll(out);
-      };
+    return this.group(reqs.length, false, (g) => {
       for (let i = 0; i < reqs.length; i++) {
-        const slot = i;
-        this.push(
-          reqs[i],
-          false,
-          expectReplies,
-          ackOptional,
-          (r) => {
-            out[slot] = r;
-            done();
-          },
-          (e) => {
-            out[slot] = e;
-            done();
-          },
-        );
+        const p = this.pending(reqs[i], false, ackOptional, expectReplies ? REPLY_BUDGET : ACK_BUDGET);
+        if (!p) {
+          this.rejectClosed(reqs[i].operation, reqs[i].object, (e) => failed({ group: g, slot: i } as Pending, e));
+          continue;
+        }
+        p.group = g;
+        p.slot = i;
+        this.queue.push(p);
       }
+    }) as Promise<Array<GenlReply[] | NetlinkError>>;
+  }
+
+  /**
+   * Requests encoded back to back in one buffer (EncodedRequests), pipelined as pipeline() does with requests
+   * that expect no reply but an ack: consecutive requests go out as one slice of the buffer, not copied.
+   * Resolves with one result per request: undefined (done) or its NetlinkError (without an object).
+   */
+  pipelineEncoded(r: EncodedRequests): Promise<Array<NetlinkError | undefined>> {
+    return this.group(r.count, true, (g) => {
+      const closed = this.closed;
+      for (let i = 0; i < r.count; i++) {
+        const op = r.operations[i];
+        if (closed) {
+          this.rejectClosed(op, undefined, (e) => failed({ group: g, slot: i } as Pending, e));
+          continue;
+        }
+        const off = r.starts[i];
+        const p: Pending = {
+          seq: 0,
+          dump: false,
+          ackOptional: this.suppressAcks,
+          unacked: false,
+          covers: undefined,
+          budget: ACK_BUDGET,
+          buf: r.buf,
+          off,
+          len: r.starts[i + 1] - off,
+          replies: undefined,
+          onReply: undefined,
+          group: g,
+          slot: i,
+          resolve: undefined,
+          reject: undefined,
+          operation: op,
+          object: undefined,
+        };
+        // pid of this socket; REQUEST|ACK as encoded (the ACK bit is cleared at send time when suppressed)
+        r.buf.writeUInt32LE(this.port >>> 0, off + 12);
+        this.queue.push(p);
+      }
+    }) as Promise<Array<NetlinkError | undefined>>;
+  }
+
+  /** One promise for n requests queued by fill(): each settles into its slot (no promise per request). */
+  private group(n: number, bare: boolean, fill: (g: Group) => void): Promise<Array<GenlReply[] | NetlinkError | undefined>> {
+    const out: Array<GenlReply[] | NetlinkError | undefined> = new Array(n);
+    if (!n) return Promise.resolve(out);
+    return new Promise((done) => {
+      fill({ out, left: n, bare, done });
+      this.scheduleFlush();
     });
   }
 
-  private enqueue(req: GenlRequest, dump: boolean, expectReply: boolean): Promise<GenlReply[]> {
-    return new Promise<GenlReply[]>((resolve, reject) => this.push(req, dump, expectReply, false, resolve, reject));
+  private rejectClosed(operation: string, object: string | undefined, reject: (e: NetlinkError) => void): void {
+    reject(new NetlinkError(operation, osConstants.errno.EBADF, object, 'ECLOSED', 'socket is closed'));
   }
 
-  /** Queues one request; exactly one of resolve / reject is called when it settles. */
-  private push(
-    req: GenlRequest,
-    dump: boolean,
-    expectReply: boolean,
-    ackOptional: boolean,
-    resolve: (r: GenlReply[]) => void,
-    reject: (e: NetlinkError) => void,
-  ): void {
-    if (this.closed) {
-      reject(new NetlinkError(req.operation, osConstants.errno.EBADF, req.object, 'ECLOSED', 'socket is closed'));
-      return;
-    }
-    const pending: Pending = {
-      seq: 0,
-      dump,
-      ackOptional,
-      unacked: false,
-      budget: dump ? ACK_BUDGET : expectReply ? REPLY_BUDGET : ACK_BUDGET,
-      replies: [],
-      resolve,
-      reject,
-      operation: req.operation,
-      object: req.object,
-    };
+  /** A pending request with its message built (seq is assigned at send time), or undefined when closed. */
+  private pending(req: GenlRequest, dump: boolean, ackOptional: boolean, budget: number): Pending | undefined {
+    if (this.closed) return undefined;
     const flags = NlFlags.REQUEST | NlFlags.ACK | (dump ? NlFlags.DUMP : 0) | (req.flags ?? 0);
-    // seq is assigned at send time; keep the header fields here.
     let msg: Buffer;
     if (req.prebuilt) {
       msg = req.prebuilt;
@@ -345,7 +300,29 @@ export class GenlSocket {
       const payload = formatGenl({ cmd: req.cmd, version: req.version }, req.attrs ?? Buffer.alloc(0));
       msg = formatNlMessage({ type: req.family, flags, seq: 0, pid: this.port }, payload);
     }
-    this.queue.push({ msg, pending });
+    return {
+      seq: 0,
+      dump,
+      ackOptional,
+      unacked: false,
+      covers: undefined,
+      budget: dump ? ACK_BUDGET : budget,
+      buf: msg,
+      off: 0,
+      len: msg.length,
+      replies: undefined,
+      onReply: undefined,
+      group: undefined,
+      slot: 0,
+      resolve: undefined,
+      reject: undefined,
+      operation: req.operation,
+      object: req.object,
+    };
+  }
+
+  private enqueue(p: Pending): void {
+    this.queue.push(p);
     this.scheduleFlush();
   }
 
@@ -362,43 +339,52 @@ export class GenlSocket {
   private flush(): void {
     if (this.closed) return;
     const budgetMax = this.recvBufferBytes;
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
+    // The datagram being built: runs of requests adjacent in one buffer are sent as one slice.
+    let pieces: Buffer[] = [];
+    let runBuf: Buffer | undefined;
+    let runStart = 0;
+    let runEnd = 0;
+    let count = 0;
+    let bytes = 0;
+    let seqs: number[] = [];
     /** unacked requests of this datagram not yet covered by a barrier */
     let uncovered: Pending[] = [];
     let last: Pending | undefined;
     const send = () => {
-      if (!batch.length) return;
+      if (!count) return;
       if (last && last.unacked) {
         // The datagram's last request becomes its barrier: it asks for the ack the others went without.
-        const m = batch[batch.length - 1];
-        m.writeUInt16LE(m.readUInt16LE(6) | NlFlags.ACK, 6);
+        last.buf[last.off + 6] |= NlFlags.ACK;
         last.unacked = false;
         uncovered.pop();
         if (uncovered.length) last.covers = uncovered;
       }
+      if (runBuf) pieces.push(runBuf.subarray(runStart, runEnd));
+      const data = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, bytes);
+      const sent = seqs;
       uncovered = [];
       last = undefined;
-      const data = batch.length === 1 ? batch[0] : Buffer.concat(batch, batchBytes);
-      const seqs = this.lastBatchSeqs;
-      this.lastBatchSeqs = [];
-      batch = [];
-      batchBytes = 0;
+      pieces = [];
+      runBuf = undefined;
+      count = 0;
+      bytes = 0;
+      seqs = [];
       this.sock.send(data, {}, (err) => {
-        if (err) for (const s of seqs) this.fail(s, fromPackageError(this.inflight.get(s)?.operation ?? 'send', err, this.inflight.get(s)?.object));
+        if (err) for (const s of sent) this.fail(s, fromPackageError(this.inflight.get(s)?.operation ?? 'send', err, this.inflight.get(s)?.object));
       });
     };
     while (this.qHead < this.queue.length && !this.dumpActive) {
-      const next = this.queue[this.qHead];
-      const p = next.pending;
+      const p = this.queue[this.qHead];
       if (p.dump && this.inflight.size > 0) break; // a dump goes alone: one dump at a time per socket (EBUSY)
       if (this.inflight.size >= this.window) break;
       if (this.inflight.size > 0 && this.budgetUsed + p.budget > budgetMax) break;
-      this.queue[this.qHead++] = undefined as unknown as Queued;
+      this.queue[this.qHead++] = undefined as unknown as Pending;
       p.seq = this.nextSeq();
-      next.msg.writeUInt32LE(p.seq >>> 0, 8); // nlmsg_seq (host order; HOST_LE checked in message.ts)
+      const b = p.buf;
+      const o = p.off;
+      b.writeUInt32LE(p.seq >>> 0, o + 8); // nlmsg_seq (host order; HOST_LE checked in message.ts)
       if (p.ackOptional) {
-        next.msg.writeUInt16LE(next.msg.readUInt16LE(6) & ~NlFlags.ACK, 6);
+        b[o + 6] &= ~NlFlags.ACK;
         p.unacked = true;
         uncovered.push(p);
       } else if (uncovered.length) {
@@ -408,14 +394,21 @@ export class GenlSocket {
       last = p;
       this.inflight.set(p.seq, p);
       this.budgetUsed += p.budget;
-      this.lastBatchSeqs.push(p.seq);
-      batch.push(next.msg);
-      batchBytes += next.msg.length;
+      seqs.push(p.seq);
+      if (runBuf === b && runEnd === o) runEnd = o + p.len;
+      else {
+        if (runBuf) pieces.push(runBuf.subarray(runStart, runEnd));
+        runBuf = b;
+        runStart = o;
+        runEnd = o + p.len;
+      }
+      count++;
+      bytes += p.len;
       if (p.dump) {
         this.dumpActive = true;
         break;
       }
-      if (batch.length >= this.coalesce || batchBytes >= 16384) send();
+      if (count >= this.coalesce || bytes >= 16384) send();
     }
     send();
     if (this.qHead === this.queue.length) {
@@ -431,7 +424,6 @@ export class GenlSocket {
       this.armWatchdog();
     }
   }
-  private lastBatchSeqs: number[] = [];
 
   private setRef(on: boolean): void {
     if (this.closed || this.referenced === on) return;
@@ -477,13 +469,13 @@ export class GenlSocket {
     for (const c of covered) {
       if (this.inflight.get(c.seq) !== c) continue;
       this.settle(c.seq);
-      c.resolve(c.replies);
+      succeed(c);
     }
   }
 
   private fail(seq: number, err: NetlinkError): void {
     const p = this.settle(seq);
-    if (p) p.reject(err);
+    if (p) failed(p, err);
     this.afterSettle();
   }
 
@@ -496,7 +488,7 @@ export class GenlSocket {
     if (this.qHead < this.queue.length) {
       // A dump goes alone, so nothing is gained by waiting for more replies: send it now (it round-trips
       // within this wakeup, as the kernel fills its first part inside sendmsg) instead of one per loop turn.
-      if (this.queue[this.qHead].pending.dump && !this.inflight.size) this.scheduleFlush();
+      if (this.queue[this.qHead].dump && !this.inflight.size) this.scheduleFlush();
       else if (!this.immediateScheduled) {
         this.immediateScheduled = true;
         setImmediate(() => {
@@ -509,50 +501,58 @@ export class GenlSocket {
 
   private onDatagram(buf: Buffer): void {
     this.lastProgress = Date.now();
-    let msgs: NlMessage[];
-    try {
-      msgs = parseNlMessages(buf);
-    } catch (e) {
-      // A malformed datagram cannot be matched to a request; the watchdog will fail what it answered.
-      return;
+    // Check every header first: a malformed datagram cannot be matched to requests (the watchdog will fail
+    // what it answered), as parseNlMessages would reject it.
+    for (let off = 0; off + NLMSG_HDRLEN <= buf.length; off += (rd32(buf, off) + 3) & ~3) {
+      const len = rd32(buf, off);
+      if (len < NLMSG_HDRLEN || off + len > buf.length) return;
     }
     let settled = false;
-    for (const m of msgs) {
-      const p = this.inflight.get(m.seq);
-      if (!p || (m.pid !== 0 && m.pid !== this.port && m.type !== NlMsgType.ERROR)) {
-        if (this.notificationHandler && m.seq === 0) this.notificationHandler(m);
+    for (let off = 0; off + NLMSG_HDRLEN <= buf.length; ) {
+      const len = rd32(buf, off);
+      const type = rd16(buf, off + 4);
+      const seq = rd32(buf, off + 8);
+      const pid = rd32(buf, off + 12);
+      const start = off;
+      off += (len + 3) & ~3;
+      const p = this.inflight.get(seq);
+      if (!p || (pid !== 0 && pid !== this.port && type !== NlMsgType.ERROR)) {
+        if (this.notificationHandler && seq === 0) {
+          this.notificationHandler({ type, flags: rd16(buf, start + 6), seq, pid, payload: buf.subarray(start + NLMSG_HDRLEN, start + len) });
+        }
         continue;
       }
-      if (m.type === NlMsgType.ERROR) {
+      if (type === NlMsgType.ERROR) {
         let error: number;
         try {
-          error = parseNlError(m.payload).error;
+          error = parseNlError(buf.subarray(start + NLMSG_HDRLEN, start + len)).error;
         } catch {
           error = -osConstants.errno.EPROTO;
         }
-        this.settle(m.seq);
+        this.settle(seq);
         this.settleCovered(p);
         settled = true;
-        if (error === 0) p.resolve(p.replies);
-        else p.reject(new NetlinkError(p.operation, -error, p.object));
-      } else if (m.type === NlMsgType.DONE) {
-        const error = parseNlDone(m.payload);
-        this.settle(m.seq);
+        if (error === 0) succeed(p);
+        else failed(p, new NetlinkError(p.operation, -error, p.object));
+      } else if (type === NlMsgType.DONE) {
+        const error = parseNlDone(buf.subarray(start + NLMSG_HDRLEN, start + len));
+        this.settle(seq);
         settled = true;
-        if (error === 0) p.resolve(p.replies);
-        else p.reject(new NetlinkError(p.operation, -error, p.object));
-      } else if (m.type === NlMsgType.NOOP || m.type === NlMsgType.OVERRUN) {
+        if (error === 0) succeed(p);
+        else failed(p, new NetlinkError(p.operation, -error, p.object));
+      } else if (type === NlMsgType.NOOP || type === NlMsgType.OVERRUN) {
         continue;
+      } else if (len < NLMSG_HDRLEN + 4) {
+        const e = new NetlinkError(p.operation, osConstants.errno.EPROTO, p.object, 'EPROTO', `generic netlink payload is ${len - NLMSG_HDRLEN} bytes; should be >= 4`);
+        this.settle(seq);
+        this.settleCovered(p);
+        settled = true;
+        failed(p, e);
+      } else if (p.onReply) {
+        p.onReply(buf[start + NLMSG_HDRLEN], buf, start + NLMSG_HDRLEN + 4, start + len);
       } else {
-        try {
-          const g = parseGenl(m.payload);
-          p.replies.push({ cmd: g.cmd, version: g.version, flags: m.flags, attrs: g.attrs });
-        } catch (e) {
-          this.settle(m.seq);
-          this.settleCovered(p);
-          settled = true;
-          p.reject(new NetlinkError(p.operation, osConstants.errno.EPROTO, p.object, 'EPROTO', (e as Error).message));
-        }
+        const g = parseGenl(buf.subarray(start + NLMSG_HDRLEN, start + len));
+        (p.replies ??= []).push({ cmd: g.cmd, version: g.version, flags: rd16(buf, start + 6), attrs: g.attrs });
       }
     }
     if (settled) this.afterSettle();
@@ -561,13 +561,10 @@ export class GenlSocket {
   private onSocketError(err: { errno?: number; code?: string }): void {
     // ENOBUFS: the kernel dropped replies (receive buffer overrun): the in-flight requests may or may
     // not have been applied and their acks are lost, so fail them all; the socket stays usable.
-    const name = typeof err.errno === 'number' ? errnoName(err.errno) : err.code ?? 'EIO';
+    // Other receive errors leave the socket in an unknown state; they fail what is in flight the same way.
     for (const p of [...this.inflight.values()]) {
       this.settle(p.seq);
-      p.reject(fromPackageError(p.operation, err, p.object));
-    }
-    if (name !== 'ENOBUFS' && name !== 'EAGAIN') {
-      // other receive errors leave the socket in an unknown state
+      failed(p, fromPackageError(p.operation, err, p.object));
     }
     this.afterSettle();
   }
@@ -591,22 +588,17 @@ export class GenlSocket {
     if (this.closed) return;
     for (const p of [...this.inflight.values()]) {
       this.settle(p.seq);
-      p.reject(new NetlinkError(p.operation, osConstants.errno.EBADF, p.object, 'ECLOSED', 'socket closed with the request pending'));
+      failed(p, new NetlinkError(p.operation, osConstants.errno.EBADF, p.object, 'ECLOSED', 'socket closed with the request pending'));
     }
     const rest = this.queue.slice(this.qHead);
     this.queue = [];
     this.qHead = 0;
-    for (const q of rest) {
-      q.pending.reject(new NetlinkError(q.pending.operation, osConstants.errno.EBADF, q.pending.object, 'ECLOSED', 'socket closed with the request pending'));
-    }
+    for (const q of rest) failed(q, new NetlinkError(q.operation, osConstants.errno.EBADF, q.object, 'ECLOSED', 'socket closed with the request pending'));
     if (this.watchdog) clearInterval(this.watchdog);
     this.closed = true;
     this.sock.close();
   }
 }
-
-/** Free bytes a prebuilt request starts with: nlmsghdr + genlmsghdr. */
-export const REQUEST_HEADROOM = NLMSG_HDRLEN + GENL_HDRLEN;
 
 function writeHeaders(b: Buffer, type: number, flags: number, pid: number, cmd: number, version: number): void {
   b.writeUInt32LE(b.length, 0);
@@ -617,29 +609,4 @@ function writeHeaders(b: Buffer, type: number, flags: number, pid: number, cmd: 
   b[16] = cmd;
   b[17] = version;
   b.writeUInt16LE(0, 18);
-}
-
-/** Pure parse of a CTRL_CMD_NEWFAMILY reply's attributes. */
-export function parseFamilyReply(attrs: Buffer): FamilyInfo {
-  const m = attrMap(attrs);
-  const id = m.get(CtrlAttr.FAMILY_ID);
-  if (!id) throw new NetlinkError('resolve generic netlink family', osConstants.errno.EPROTO, undefined, 'EPROTO', 'reply has no CTRL_ATTR_FAMILY_ID');
-  const groups = new Map<string, number>();
-  const g = m.get(CtrlAttr.MCAST_GROUPS);
-  if (g) {
-    for (const grp of parseAttrs(g)) {
-      const gm = attrMap(grp.data);
-      const gname = gm.get(CtrlAttrMcastGrp.NAME);
-      const gid = gm.get(CtrlAttrMcastGrp.ID);
-      if (gname && gid) groups.set(getString(gname), getU32(gid));
-    }
-  }
-  return {
-    id: getU16(id),
-    name: m.has(CtrlAttr.FAMILY_NAME) ? getString(m.get(CtrlAttr.FAMILY_NAME)!) : '',
-    version: m.has(CtrlAttr.VERSION) ? getU32(m.get(CtrlAttr.VERSION)!) : 0,
-    hdrsize: m.has(CtrlAttr.HDRSIZE) ? getU32(m.get(CtrlAttr.HDRSIZE)!) : 0,
-    maxattr: m.has(CtrlAttr.MAXATTR) ? getU32(m.get(CtrlAttr.MAXATTR)!) : 0,
-    mcastGroups: groups,
-  };
 }
