@@ -22,7 +22,7 @@ import {
 } from './format';
 import { usageText, versionText, versionWarning } from './help';
 import { Cmd, CommandEntry, Fmt, Opt, checkEntry, parseOptions } from './options';
-import { readRestoreLines } from './restore';
+import { RestoreReader } from './restore';
 import { fastRestoreEntry } from './fast-restore';
 import { AF_INET, AF_INET6, Resolver, inetNtop, inetPton6 } from './resolve';
 
@@ -389,7 +389,7 @@ class Session {
    */
   private async restore(argv: readonly string[], readingStdin: boolean): Promise<number> {
     if (readingStdin) tryhelp(argv[0]);
-    const lines = readRestoreLines(await this.d.readStdin());
+    const lines = new RestoreReader(await this.d.readStdin());
     const max = this.d.batchSize ?? 4096;
     let result = 0;
     let batch: Array<{ op: BatchOp; func: IpvsFunc }> = [];
@@ -406,7 +406,7 @@ class Session {
     };
     try {
       const fast = this.d.restoreFastPath ?? true;
-      for (const line of lines) {
+      for (let line = lines.next(); line !== undefined; line = lines.next()) {
         let e: CommandEntry | string | undefined = fast ? fastRestoreEntry(line.args) : undefined;
         if (e === undefined) {
           try {

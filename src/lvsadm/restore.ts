@@ -16,33 +16,52 @@ export interface RestoreLine {
 const isDelim = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
 
 /**
- * Splits stdin into the argument vectors ipvsadm processes (lines with no token are left out). `fast` (default)
- * takes a plain line (a newline-terminated run of tokens separated by single spaces, under 4096 bytes) with one
- * split; every other line goes through config_stream_read()'s scan; both give the same vectors.
+ * The argument vectors ipvsadm processes, one line at a time (lines with no token are left out), so that a long
+ * input is not held split all at once. `fast` (default) takes a plain line (a newline-terminated run of tokens
+ * separated by single spaces, under 4096 bytes) with one split; every other line goes through config_stream_read()'s
+ * scan; both give the same vectors.
  */
-export function readRestoreLines(text: string, fast = true): RestoreLine[] {
-  const out: RestoreLine[] = [];
-  let i = 0;
-  let line = 1;
-  const n = text.length;
-  for (;;) {
-    if (fast) {
-      const nl = text.indexOf('\n', i);
-      if (nl > i && nl - i < MAX_LINE_LENGTH && text.charCodeAt(i) !== 32 && text.charCodeAt(nl - 1) !== 32) {
-        const seg = text.slice(i, nl);
-        if (seg.indexOf('\t') < 0 && seg.indexOf('\r') < 0 && seg.indexOf('  ') < 0) {
-          const args = seg.split(' ');
-          for (let k = args.indexOf('ipvsadm'); k >= 0; k = args.indexOf('ipvsadm', k)) args.splice(k, 1);
-          if (args.length > 0) out.push({ lineNo: line, args });
-          line++;
-          i = nl + 1;
-          continue;
+export class RestoreReader {
+  private i = 0;
+  private line = 1;
+  private done = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly fast = true,
+  ) {}
+
+  /** The next line with tokens, or undefined at the end of the input. */
+  next(): RestoreLine | undefined {
+    const text = this.text;
+    const n = text.length;
+    while (!this.done) {
+      const i = this.i;
+      if (this.fast) {
+        const nl = text.indexOf('\n', i);
+        if (nl > i && nl - i < MAX_LINE_LENGTH && text.charCodeAt(i) !== 32 && text.charCodeAt(nl - 1) !== 32) {
+          const seg = text.slice(i, nl);
+          if (seg.indexOf('\t') < 0 && seg.indexOf('\r') < 0 && seg.indexOf('  ') < 0) {
+            const args = seg.split(' ');
+            for (let k = args.indexOf('ipvsadm'); k >= 0; k = args.indexOf('ipvsadm', k)) args.splice(k, 1);
+            const lineNo = this.line++;
+            this.i = nl + 1;
+            if (args.length > 0) return { lineNo, args };
+            continue;
+          }
         }
       }
+      const r = this.scan(text, n);
+      if (r) return r;
     }
-    // One config_stream_read() call.
+    return undefined;
+  }
+
+  /** One config_stream_read() call: the line's tokens (undefined when it has none); sets `done` at the end. */
+  private scan(text: string, n: number): RestoreLine | undefined {
+    let i = this.i;
     const args: string[] = [];
-    const startLine = line;
+    const startLine = this.line;
     let ntoken = 0;
     let ended: 'line' | 'eof' | 'null' = 'eof';
     while (i < n) {
@@ -57,7 +76,7 @@ export function readRestoreLines(text: string, fast = true): RestoreLine[] {
           }
           const c = text.charCodeAt(i++);
           if (c === 10) {
-            line++;
+            this.line++;
             ended = 'line';
             stop = true;
           } else if (c === 9 || c === 13 || c === 32) continue;
@@ -80,17 +99,28 @@ export function readRestoreLines(text: string, fast = true): RestoreLine[] {
         args.push(token);
       }
       if (tail === '\n') {
-        line++;
+        this.line++;
         ended = 'line';
         break;
       }
     }
-    if (ended === 'null') break;
-    if (ended === 'eof') {
-      if (ntoken > 0) out.push({ lineNo: startLine, args });
-      break;
+    this.i = i;
+    if (ended === 'null') {
+      this.done = true;
+      return undefined;
     }
-    if (args.length > 0) out.push({ lineNo: startLine, args });
+    if (ended === 'eof') {
+      this.done = true;
+      return ntoken > 0 ? { lineNo: startLine, args } : undefined;
+    }
+    return args.length > 0 ? { lineNo: startLine, args } : undefined;
   }
+}
+
+/** All the argument vectors of an input (RestoreReader's lines). */
+export function readRestoreLines(text: string, fast = true): RestoreLine[] {
+  const out: RestoreLine[] = [];
+  const r = new RestoreReader(text, fast);
+  for (let l = r.next(); l !== undefined; l = r.next()) out.push(l);
   return out;
 }
