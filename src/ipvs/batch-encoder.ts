@@ -37,38 +37,46 @@ const isU32 = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0xff
 const isU16 = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0xffff;
 
 /**
- * Writes the 16-byte union nf_inet_addr of a dotted quad at b[p..p+16) when `a` is canonical (what
- * canonicalAddress returns unchanged: four decimal parts 0..255 without leading zeros); false otherwise.
+ * The address of a dotted quad as a uint32 when `a` is canonical (what canonicalAddress returns unchanged: four
+ * decimal parts 0..255 without leading zeros), else -1.
  */
-function writeCanonicalV4(b: Buffer, p: number, a: string): boolean {
+function canonicalV4(a: string): number {
   const n = a.length;
-  if (n < 7 || n > 15) return false;
+  if (n < 7 || n > 15) return -1;
   let part = 0;
   let v = 0;
   let digits = 0;
+  let out = 0;
   for (let i = 0; i <= n; i++) {
     const c = i < n ? a.charCodeAt(i) : 46;
     if (c === 46) {
-      if (digits === 0 || part > 3) return false;
-      b[p + part++] = v;
+      if (digits === 0 || part > 3) return -1;
+      out = out * 256 + v;
+      part++;
       v = 0;
       digits = 0;
     } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && v === 0) return false; // leading zero
+      if (digits > 0 && v === 0) return -1; // leading zero
       v = v * 10 + (c - 48);
-      if (++digits > 3 || v > 255) return false;
-    } else return false;
+      if (++digits > 3 || v > 255) return -1;
+    } else return -1;
   }
-  if (part !== 4) return false;
-  b.fill(0, p + 4, p + 16);
-  return true;
+  return part === 4 ? out : -1;
 }
 
-function writeAddr(b: Buffer, p: number, canonical: string): void {
-  if (writeCanonicalV4(b, p, canonical)) return;
+/** The 16-byte union nf_inet_addr at b[p]: the IPv4 address v4 (>= 0), else the bytes of the canonical text. */
+function writeAddr(b: Buffer, p: number, v4: number, canonical: string): void {
+  if (v4 >= 0) {
+    b[p] = v4 >>> 24;
+    b[p + 1] = (v4 >>> 16) & 0xff;
+    b[p + 2] = (v4 >>> 8) & 0xff;
+    b[p + 3] = v4 & 0xff;
+    for (let i = p + 4; i < p + 16; i++) b[i] = 0;
+    return;
+  }
   const bytes = addressBytes(canonical);
   bytes.copy(b, p);
-  if (bytes.length < 16) b.fill(0, p + bytes.length, p + 16);
+  for (let i = p + bytes.length; i < p + 16; i++) b[i] = 0;
 }
 
 /** ASCII string of at most `max` bytes, else -1 (non-ASCII names take the generic path). */
@@ -136,21 +144,21 @@ function putString(b: Buffer, o: number, type: number, s: string, n: number): nu
   for (let i = o + 4 + n; i < end; i++) b[i] = 0;
   return end;
 }
-function putAddr(b: Buffer, o: number, type: number, canonical: string): number {
+function putAddr(b: Buffer, o: number, type: number, v4: number, canonical: string): number {
   nla(b, o, 20, type);
-  writeAddr(b, o + 4, canonical);
+  writeAddr(b, o + 4, v4, canonical);
   return o + 20;
 }
 
 /** The SERVICE nest: identity, then either the configuration or ipvsadm's reference filler (codec serviceAttrs / serviceRefAttrs). */
-function putService(b: Buffer, o: number, nestFlag: number, k: ServiceKey, cfg: ServiceConfig | undefined, schedLen: number, peLen: number, refNetmask: number): number {
+function putService(b: Buffer, o: number, nestFlag: number, k: ServiceKey, v4: number, cfg: ServiceConfig | undefined, schedLen: number, peLen: number, refNetmask: number): number {
   const start = o;
   o += 4;
   o = putU16(b, o, SvcAttr.AF, k.family);
   if (isFwmarkKey(k)) o = putU32(b, o, SvcAttr.FWMARK, k.fwmark);
   else {
     o = putU16(b, o, SvcAttr.PROTOCOL, k.protocol);
-    o = putAddr(b, o, SvcAttr.ADDR, k.address);
+    o = putAddr(b, o, SvcAttr.ADDR, v4, k.address);
     o = putBe16(b, o, SvcAttr.PORT, k.port);
   }
   if (cfg) {
@@ -176,11 +184,11 @@ function putService(b: Buffer, o: number, nestFlag: number, k: ServiceKey, cfg: 
 }
 
 /** The DEST nest of codec destAttrs. */
-function putDest(b: Buffer, o: number, nestFlag: number, d: DestinationKey, destFamily: number, c: DestinationConfig): number {
+function putDest(b: Buffer, o: number, nestFlag: number, d: DestinationKey, v4: number, c: DestinationConfig): number {
   const start = o;
   o += 4;
-  o = putU16(b, o, DestAttr.ADDR_FAMILY, destFamily);
-  o = putAddr(b, o, DestAttr.ADDR, d.address);
+  o = putU16(b, o, DestAttr.ADDR_FAMILY, v4 >= 0 ? AddressFamily.INET : familyOf(d.address));
+  o = putAddr(b, o, DestAttr.ADDR, v4, d.address);
   o = putBe16(b, o, DestAttr.PORT, d.port);
   o = putU32(b, o, DestAttr.FWD_METHOD, c.forward);
   o = putU32(b, o, DestAttr.WEIGHT, c.weight >>> 0);
@@ -193,23 +201,37 @@ function putDest(b: Buffer, o: number, nestFlag: number, d: DestinationKey, dest
   return o;
 }
 
-/** A service key the encoder can use as is: INET/INET6 and canonical, in range (what normalizeServiceKey keeps unchanged). */
-function fastServiceKey(k: ServiceKey, scratch: Buffer): boolean {
-  if (k.family !== AddressFamily.INET && k.family !== AddressFamily.INET6) return false;
-  if (isFwmarkKey(k)) return isU32(k.fwmark);
-  return k.family === AddressFamily.INET && isU16(k.protocol) && isU16(k.port) && writeCanonicalV4(scratch, 0, k.address);
+// The key the encoder writes, and its IPv4 address as a uint32 (-1: fwmark or IPv6) when the key was canonical.
+let keyV4 = -1;
+
+/**
+ * A service key as the encoder needs it: the key itself when it is what normalizeServiceKey would keep unchanged
+ * (INET/INET6, canonical, in range), else its normalized copy; undefined for other families (the generic path
+ * sends them and the kernel answers). Throws the generic rejection (IpvsError) when it is malformed. Sets keyV4.
+ */
+function serviceKeyFor(op: IpvsOp, k: ServiceKey): ServiceKey | undefined {
+  keyV4 = -1;
+  if (k.family !== AddressFamily.INET && k.family !== AddressFamily.INET6) return undefined;
+  if (isFwmarkKey(k)) return isU32(k.fwmark) ? k : normalizeServiceKey(op, k);
+  if (k.family === AddressFamily.INET && isU16(k.protocol) && isU16(k.port)) {
+    keyV4 = canonicalV4(k.address);
+    if (keyV4 >= 0) return k;
+  }
+  const n = normalizeServiceKey(op, k);
+  if (!isFwmarkKey(n) && n.family === AddressFamily.INET) keyV4 = canonicalV4(n.address);
+  return n;
 }
 
-/** A service key as the encoder needs it; throws the generic rejection (IpvsError) when it is malformed. */
-function serviceKeyFor(op: IpvsOp, k: ServiceKey, scratch: Buffer): ServiceKey | undefined {
-  if (fastServiceKey(k, scratch)) return k;
-  if (k.family !== AddressFamily.INET && k.family !== AddressFamily.INET6) return undefined; // generic: the kernel answers
-  return normalizeServiceKey(op, k);
-}
-
-function destKeyFor(op: IpvsOp, svc: ServiceKey, d: DestinationKey, scratch: Buffer): DestinationKey {
-  if (isU16(d.port) && writeCanonicalV4(scratch, 0, d.address)) return d;
-  return normalizeDestKey(op, describeService(svc), d);
+/** As serviceKeyFor, for a destination key of the (normalized) service svc. */
+function destKeyFor(op: IpvsOp, svc: ServiceKey, d: DestinationKey): DestinationKey {
+  keyV4 = -1;
+  if (isU16(d.port)) {
+    keyV4 = canonicalV4(d.address);
+    if (keyV4 >= 0) return d;
+  }
+  const n = normalizeDestKey(op, describeService(svc), d);
+  keyV4 = canonicalV4(n.address);
+  return n;
 }
 
 function serviceConfigOk(c: ServiceConfig): { sched: number; pe: number } | undefined {
@@ -247,27 +269,29 @@ const CMD: Partial<Record<BatchOp['op'], IpvsCmd>> = {
  * Writes the message of one operation at b[o] (b has MAX_FAST_MSG bytes free there) and returns its end, or -1
  * when the operation takes the generic path. Throws IpvsError for malformed keys (as batchMessage does).
  */
-function encodeFast(b: Buffer, o: number, x: BatchOp, familyId: number, pid: number, nestFlag: number, version: number, scratch: Buffer): number {
+function encodeFast(b: Buffer, o: number, x: BatchOp, familyId: number, pid: number, nestFlag: number, version: number): number {
   const cmd = CMD[x.op];
   if (cmd === undefined || !HOST_LE) return -1;
   const s = x as { service: ServiceKey; config?: ServiceConfig | DestinationConfig; dest?: DestinationKey };
-  const k = serviceKeyFor(x.op, s.service, scratch);
+  const k = serviceKeyFor(x.op, s.service);
   if (!k) return -1;
+  const svcV4 = keyV4;
   let end: number;
   const start = o;
   o += HEADROOM;
   if (x.op === 'addService' || x.op === 'updateService') {
     const ok = serviceConfigOk(x.config);
     if (!ok) return -1;
-    end = putService(b, o, nestFlag, k, x.config, ok.sched, ok.pe, 0);
+    end = putService(b, o, nestFlag, k, svcV4, x.config, ok.sched, ok.pe, 0);
   } else if (x.op === 'deleteService') {
-    end = putService(b, o, nestFlag, k, undefined, 0, 0, k.family === AddressFamily.INET6 ? DEFAULT_V6_NETMASK : DEFAULT_V4_NETMASK);
+    end = putService(b, o, nestFlag, k, svcV4, undefined, 0, 0, k.family === AddressFamily.INET6 ? DEFAULT_V6_NETMASK : DEFAULT_V4_NETMASK);
   } else {
-    const d = destKeyFor(x.op, k, s.dest!, scratch);
+    const d = destKeyFor(x.op, k, s.dest!);
+    const destV4 = keyV4;
     const c = x.op === 'deleteDestination' ? DEL_DEST_DEFAULTS : (s.config as DestinationConfig);
     if (!destConfigOk(c)) return -1;
-    o = putService(b, o, nestFlag, k, undefined, 0, 0, k.family === AddressFamily.INET6 ? DEFAULT_V6_NETMASK : DEFAULT_V4_NETMASK);
-    end = putDest(b, o, nestFlag, d, familyOf(d.address), c);
+    o = putService(b, o, nestFlag, k, svcV4, undefined, 0, 0, k.family === AddressFamily.INET6 ? DEFAULT_V6_NETMASK : DEFAULT_V4_NETMASK);
+    end = putDest(b, o, nestFlag, d, destV4, c);
   }
   writeHeaders(b, start, end - start, familyId, pid, cmd, version);
   return end;
@@ -300,7 +324,6 @@ export function encodeBatch(ops: BatchOp[], familyId: number, pid: number, fmt: 
   const index = new Uint32Array(ops.length);
   const opNames: IpvsOp[] = [];
   const rejected: Array<{ index: number; error: IpvsError }> = [];
-  const scratch = Buffer.allocUnsafe(16);
   let off = 0;
   let count = 0;
   const ensure = (n: number) => {
@@ -316,7 +339,7 @@ export function encodeBatch(ops: BatchOp[], familyId: number, pid: number, fmt: 
     let end: number;
     try {
       ensure(MAX_FAST_MSG);
-      end = encodeFast(buf, off, x, familyId, pid, nestFlag, version, scratch);
+      end = encodeFast(buf, off, x, familyId, pid, nestFlag, version);
       if (end < 0) {
         const m = batchMessage(x);
         const generic = formatAttrsWithHeadroom(m.msg, HEADROOM, fmt);
