@@ -1,10 +1,18 @@
 // Microbenchmark of lvsadm -R without a kernel: the benchmark's 10,000 restore lines (makeState(5000, 1)) through
 // lvsadm's main() (input split, per-line parse and checks, entry -> batch op) over a client that accepts every op.
-// Cold numbers are one run in a fresh process each (what a real `lvsadm -R` pays); warm ones repeat in-process.
+// Cold numbers are one run in a fresh process each (what a real `lvsadm -R` pays); warm ones repeat in-process. Also
+// per-line parsing alone, with the full parser and with the fast path (fast-restore.ts).
 // Usage: node dist/bench/ipvs-apply/restore-parse.js [coldRuns=7] [warmRuns=10] [nServices=5000]
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import type { BatchOp, BatchResult, IpvsClient } from '../../src/ipvs/client';
+import { fastRestoreEntry } from '../../src/lvsadm/fast-restore';
+import { usageText, versionText } from '../../src/lvsadm/help';
 import { LvsadmDeps, main } from '../../src/lvsadm/main';
+import { Cmd, CommandEntry, checkEntry, parseOptions } from '../../src/lvsadm/options';
+import { RestoreReader } from '../../src/lvsadm/restore';
 import { Resolver } from '../../src/lvsadm/resolve';
 import { summarize } from '../lib/measure';
 import { makeState } from './state';
@@ -42,35 +50,83 @@ async function once(rules: string): Promise<{ ms: number; ops: number; status: n
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, ops: count.ops, status, stderr };
 }
 
+/** What a timed run does with the rules. */
+type Mode = 'restore' | 'parse-full' | 'parse-fast';
+const MODES: Record<Mode, string> = {
+  restore: 'lvsadm -R (main, null client)',
+  'parse-full': 'parse only, full parser',
+  'parse-fast': 'parse only, fast path',
+};
+
+/** Per-line parsing alone: the full parser (parseOptions + checkEntry), or the fast path with it as fallback. */
+function parseOnly(rules: string, fast: boolean): { ms: number; ops: number; status: number; stderr: string } {
+  const pc = { resolver: new Resolver() };
+  const t0 = process.hrtime.bigint();
+  const r = new RestoreReader(rules);
+  let ops = 0;
+  for (let l = r.next(); l !== undefined; l = r.next()) {
+    let e: CommandEntry | undefined = fast ? fastRestoreEntry(l.args) : undefined;
+    if (e === undefined) {
+      const p = parseOptions(['lvsadm', ...l.args], pc, usageText, versionText);
+      if (p.kind !== 'command') throw new Error(p.message);
+      e = checkEntry(p.entry);
+    }
+    if (e.cmd !== Cmd.NONE) ops++;
+  }
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, ops, status: 0, stderr: '' };
+}
+
+const timed = async (mode: Mode, rules: string) => (mode === 'restore' ? once(rules) : parseOnly(rules, mode === 'parse-fast'));
+
 async function run(): Promise<void> {
   const [coldRuns, warmRuns, nServices] = [process.argv[2] ?? '7', process.argv[3] ?? '10', process.argv[4] ?? '5000'].map(Number);
-  const rules = makeState(nServices, 1).rules;
-  if (process.env.LVSK_RESTORE_PARSE_CHILD) {
-    process.stdout.write(JSON.stringify(await once(rules)) + '\n');
+  const child = process.env.LVSK_RESTORE_PARSE_CHILD;
+  if (child) {
+    // the rules come in a file, as a real -R reads them: no garbage of the generator in the timed run
+    const mode = (process.env.LVSK_RESTORE_PARSE_MODE ?? 'restore') as Mode;
+    process.stdout.write(JSON.stringify(await timed(mode, fs.readFileSync(child, 'latin1'))) + '\n');
     return;
   }
+  const rules = makeState(nServices, 1).rules;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lvsk-restore-parse-'));
+  const file = path.join(dir, 'rules');
+  fs.writeFileSync(file, rules);
   const lines = rules.split('\n').length - 1;
-  const cold: number[] = [];
-  for (let i = 0; i < coldRuns; i++) {
-    const r = spawnSync(process.execPath, [__filename, '0', '0', String(nServices)], { env: { ...process.env, LVSK_RESTORE_PARSE_CHILD: '1' }, encoding: 'utf8' });
-    const o = JSON.parse(r.stdout) as { ms: number; ops: number; status: number; stderr: string };
-    if (o.status !== 0 || o.ops !== lines) throw new Error(`cold run: status ${o.status}, ${o.ops} ops of ${lines}: ${o.stderr}`);
-    cold.push(o.ms);
+  const modes = Object.keys(MODES) as Mode[];
+  const cold = new Map<Mode, number[]>(modes.map((m) => [m, []]));
+  const check = (what: string, o: { ms: number; ops: number; status: number; stderr: string }) => {
+    if (o.status !== 0 || o.ops !== lines) throw new Error(`${what}: status ${o.status}, ${o.ops} ops of ${lines}: ${o.stderr}`);
+    return o.ms;
+  };
+  try {
+    // interleaved, so that a change in the machine's load touches every mode alike
+    for (let i = 0; i < coldRuns; i++) {
+      for (const mode of modes) {
+        const env = { ...process.env, LVSK_RESTORE_PARSE_CHILD: file, LVSK_RESTORE_PARSE_MODE: mode };
+        const r = spawnSync(process.execPath, [__filename], { env, encoding: 'utf8' });
+        cold.get(mode)!.push(check(`cold ${mode}`, JSON.parse(r.stdout)));
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  const warm: number[] = [];
+  const warm = new Map<Mode, number[]>(modes.map((m) => [m, []]));
   for (let i = 0; i < warmRuns + 1; i++) {
-    const o = await once(rules);
-    if (o.status !== 0 || o.ops !== lines) throw new Error(`warm run: status ${o.status}, ${o.ops} ops of ${lines}: ${o.stderr}`);
-    if (i > 0) warm.push(o.ms);
+    for (const mode of modes) {
+      const ms = check(`warm ${mode}`, await timed(mode, rules));
+      if (i > 0) warm.get(mode)!.push(ms);
+    }
   }
   const fmt = (label: string, v: number[]) => {
     if (v.length === 0) return;
     const s = summarize(label, 'ms', v);
-    process.stdout.write(`${label.padEnd(34)} min ${s.min.toFixed(1).padStart(7)}  median ${s.median.toFixed(1).padStart(7)}  max ${s.max.toFixed(1).padStart(7)} ms  (${v.length} runs, ${((s.median * 1000) / lines).toFixed(2)} us/line)\n`);
+    process.stdout.write(`${label.padEnd(42)} min ${s.min.toFixed(1).padStart(7)}  median ${s.median.toFixed(1).padStart(7)}  max ${s.max.toFixed(1).padStart(7)} ms  (${v.length} runs, ${((s.median * 1000) / lines).toFixed(2)} us/line)\n`);
   };
-  process.stdout.write(`lvsadm -R parse path, ${lines} lines, null client (no kernel, no encoding)\n`);
-  fmt('cold (fresh process, first run)', cold);
-  fmt('warm (in-process repeats)', warm);
+  process.stdout.write(`lvsadm -R without a kernel, ${lines} lines (makeState(${nServices}, 1)); cold: a fresh process each, warm: in-process repeats\n`);
+  for (const mode of modes) {
+    fmt(`cold ${MODES[mode]}`, cold.get(mode)!);
+    fmt(`warm ${MODES[mode]}`, warm.get(mode)!);
+  }
 }
 
 run().catch((e) => {

@@ -194,6 +194,12 @@ const TABLE: ReadonlyArray<[IpvsFunc | null, number, string]> = [
 ];
 
 /** libipvs ipvs_strerror(errno) after `func` failed. */
+/** The errno an IPVS client error carries (EINVAL when it has none). */
+export function errnoOf(e: unknown): number {
+  const x = e as { errno?: number };
+  return typeof x?.errno === 'number' && x.errno > 0 ? x.errno : 22 /* EINVAL */;
+}
+
 export function ipvsStrerror(func: IpvsFunc, errno: number): string {
   for (const [f, e, text] of TABLE) if ((f === null || f === func) && e === errno) return text;
   return strerror(errno);

@@ -1,30 +1,16 @@
 // lvsadm's main(): ipvsadm 1.31's main/process_options/restore_table over an IpvsClient, with injectable I/O so
 // tests run it in-process. Output is byte-identical to ipvsadm's; exit codes are ipvsadm's (0, 1, 2, 255, 139).
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import { BatchOp, IpvsClient } from '../ipvs/client';
+import type { BatchOp, IpvsClient } from '../ipvs/client';
 import { AddressFamily, ForwardMethod, SyncState, TunnelType } from '../ipvs/constants';
-import type { DaemonConfig, DestinationConfig, DestinationEntry, ServiceConfig, ServiceEntry, ServiceKey } from '../ipvs/types';
-import { CONN_PROC_FILE, formatConnections } from './conn';
-import { ExitCode, IpvsFunc, LvsadmExit, ipvsStrerror, tryhelp } from './errors';
-import {
-  Counters,
-  DaemonView,
-  DestView,
-  ServiceView,
-  cmpServices,
-  formatDaemons,
-  formatServiceEntry,
-  formatTimeouts,
-  formatTitle,
-  formatVersionLine,
-  glibcSort,
-} from './format';
+import type { DaemonConfig, DestinationConfig, ServiceConfig, ServiceKey } from '../ipvs/types';
+import { ExitCode, IpvsFunc, LvsadmExit, errnoOf, ipvsStrerror, tryhelp } from './errors';
 import { usageText, versionText, versionWarning } from './help';
+import type { Lister } from './list';
 import { Cmd, CommandEntry, Fmt, Opt, checkEntry, parseOptions } from './options';
 import { RestoreReader } from './restore';
 import { fastRestoreEntry } from './fast-restore';
-import { AF_INET, AF_INET6, Resolver, inetNtop, inetPton6 } from './resolve';
+import { AF_INET, AF_INET6, Resolver, inetNtop } from './resolve';
 
 /** Everything main() touches outside itself. */
 export interface LvsadmDeps {
@@ -55,6 +41,13 @@ export function defaultDeps(openClient: () => Promise<IpvsClient>): LvsadmDeps {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     readStdin: async () => {
+      try {
+        // a file or pipe read to its end without setting up process.stdin's stream
+        return fs.readFileSync(0, 'latin1');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      }
+      // a non-blocking descriptor (EAGAIN): the stream waits for it
       const chunks: Buffer[] = [];
       for await (const c of process.stdin) chunks.push(c as Buffer);
       return Buffer.concat(chunks).toString('latin1');
@@ -69,6 +62,7 @@ export function defaultDeps(openClient: () => Promise<IpvsClient>): LvsadmDeps {
     resolver: new Resolver(),
     env: process.env,
     modprobe: () => {
+      const { spawnSync } = require('child_process') as typeof import('child_process');
       const r = spawnSync('/sbin/modprobe', ['--', 'ip_vs'], { stdio: ['ignore', 'inherit', 'inherit'] });
       void r;
     },
@@ -78,85 +72,9 @@ export function defaultDeps(openClient: () => Promise<IpvsClient>): LvsadmDeps {
 
 const ENOPROTOOPT = 92;
 const EPERM = 1;
-const EINVAL = 22;
-
-function errnoOf(e: unknown): number {
-  const x = e as { errno?: number; code?: string };
-  return typeof x?.errno === 'number' && x.errno > 0 ? x.errno : EINVAL;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Model conversions between lvsadm's C-like entries and the client's types.
-
-function addrBytes(af: number, text: string): Buffer {
-  const b = Buffer.alloc(16);
-  if (af === AF_INET6) inetPton6(text)!.copy(b, 0);
-  else {
-    const p = text.split('.').map(Number);
-    p.forEach((v, i) => (b[i] = v));
-  }
-  return b;
-}
-
-const low32 = (v: bigint) => BigInt.asUintN(32, v);
-
-export function serviceView(e: ServiceEntry): ServiceView {
-  const k = e.key as { family: number; fwmark?: number; protocol?: number; address?: string; port?: number };
-  const fw = k.fwmark ?? 0;
-  const s = e.stats64;
-  return {
-    af: k.family,
-    protocol: fw ? 0 : (k.protocol ?? 0),
-    addr: fw ? Buffer.alloc(16) : addrBytes(k.family, k.address!),
-    port: fw ? 0 : (k.port ?? 0),
-    fwmark: fw,
-    schedName: e.config.scheduler,
-    flags: e.config.flags,
-    timeout: e.config.timeout,
-    netmask: e.config.netmask,
-    peName: e.config.persistenceEngine ?? '',
-    stats: { ...s },
-  };
-}
-
-export function destView(e: DestinationEntry): DestView {
-  const af = e.key.address.includes(':') ? AF_INET6 : AF_INET;
-  const s = e.stats64;
-  const stats: Counters = {
-    conns: low32(s.conns),
-    inpkts: low32(s.inpkts),
-    outpkts: low32(s.outpkts),
-    inbytes: s.inbytes,
-    outbytes: s.outbytes,
-    cps: low32(s.cps),
-    inpps: low32(s.inpps),
-    outpps: low32(s.outpps),
-    inbps: low32(s.inbps),
-    outbps: low32(s.outbps),
-  };
-  return {
-    af,
-    addr: addrBytes(af, e.key.address),
-    port: e.key.port,
-    fwd: e.config.forward,
-    weight: e.config.weight,
-    uThreshold: e.config.upperThreshold,
-    lThreshold: e.config.lowerThreshold,
-    activeConns: e.activeConns,
-    inactConns: e.inactiveConns,
-    persistConns: e.persistentConns,
-    tunType: e.config.tunnelType,
-    tunPort: e.config.tunnelPort,
-    tunFlags: e.config.tunnelFlags,
-    stats,
-  };
-}
-
-function serviceKeyOf(v: ServiceView): ServiceKey {
-  const family = v.af === AF_INET6 ? AddressFamily.INET6 : AddressFamily.INET;
-  if (v.fwmark) return { family, fwmark: v.fwmark };
-  return { family, protocol: v.protocol, address: inetNtop(v.af, v.addr), port: v.port };
-}
 
 function entryServiceKey(e: CommandEntry): ServiceKey {
   const s = e.svc;
@@ -262,80 +180,11 @@ class Session {
     readonly info: { versionCode: number; connTableSize: number },
   ) {}
 
-  /** exit(1) after a listing failure, with ipvs_strerror's text when ipvsadm prints one. */
-  private listFail(func: IpvsFunc | null, e: unknown): never {
-    throw new LvsadmExit(ExitCode.LIST_FAILED, func ? `${ipvsStrerror(func, errnoOf(e))}\n` : '', '', 'list-failed');
-  }
-
-  private async dests(se: ServiceView): Promise<DestView[]> {
-    try {
-      return (await this.client.listDestinations(serviceKeyOf(se))).map(destView);
-    } catch (e) {
-      return this.listFail('get_dests', e);
-    }
-  }
-
-  async listAll(format: number): Promise<void> {
-    const d = this.d;
-    if (!(format & Fmt.RULE)) d.stdout(formatVersionLine(this.info.versionCode, this.info.connTableSize));
-    let services: ServiceView[];
-    try {
-      services = (await this.client.listServices()).map(serviceView);
-    } catch (e) {
-      return this.listFail('get_services', e);
-    }
-    if (!(format & Fmt.NOSORT)) services = glibcSort(services, cmpServices);
-    d.stdout(formatTitle(format));
-    for (const se of services) d.stdout(formatServiceEntry(d.resolver, se, await this.dests(se), format));
-  }
-
-  async listService(e: CommandEntry, format: number): Promise<void> {
-    let se: ServiceView;
-    try {
-      se = serviceView(await this.client.getService(entryServiceKey(e)));
-    } catch (err) {
-      return this.listFail('get_service', err);
-    }
-    this.d.stdout(formatTitle(format));
-    this.d.stdout(formatServiceEntry(this.d.resolver, se, await this.dests(se), format));
-  }
-
-  async listTimeout(): Promise<void> {
-    try {
-      this.d.stdout(formatTimeouts(await this.client.getTimeouts()));
-    } catch (e) {
-      this.listFail(null, e);
-    }
-  }
-
-  async listDaemon(): Promise<void> {
-    let list: DaemonView[];
-    try {
-      list = (await this.client.listDaemons()).map((x) => {
-        const af = x.mcastGroup.includes(':') ? AF_INET6 : AF_INET;
-        return {
-          state: x.state,
-          mcastIfn: x.mcastInterface,
-          syncId: x.syncId,
-          syncMaxLen: x.syncMaxLen,
-          mcastAf: x.mcastGroup ? af : 0,
-          mcastGroup: x.mcastGroup ? addrBytes(af, x.mcastGroup) : Buffer.alloc(16),
-          mcastPort: x.mcastPort,
-          mcastTtl: x.mcastTtl,
-        };
-      });
-    } catch (e) {
-      return this.listFail(null, e);
-    }
-    this.d.stdout(formatDaemons(list));
-  }
-
-  listConn(format: number): void {
-    const text = this.d.readFile(CONN_PROC_FILE);
-    if (text === null) throw new LvsadmExit(ExitCode.LIST_FAILED, `cannot open file ${CONN_PROC_FILE}\n`, '', 'list-failed');
-    const r = formatConnections(this.d.resolver, text, format);
-    this.d.stdout(r.out);
-    if (r.exit !== undefined) throw new LvsadmExit(r.exit, r.err, '', 'list-failed');
+  private listerCache?: Lister;
+  /** The listing commands (list.ts, loaded on first use: a restore of kernel operations never lists). */
+  get lister(): Lister {
+    if (!this.listerCache) this.listerCache = new (require('./list') as typeof import('./list')).Lister(this.d, this.client, this.info);
+    return this.listerCache;
   }
 
   private parse(argv: readonly string[]): CommandEntry | string {
@@ -359,7 +208,7 @@ class Session {
       case Cmd.RESTORE:
         return this.restore(argv, readingStdin);
       case Cmd.SAVE:
-        await this.listAll(e.format | Fmt.RULE);
+        await this.lister.listAll(e.format | Fmt.RULE);
         return 0;
       default: {
         const { op, func } = entryToOp(e);
@@ -375,11 +224,12 @@ class Session {
   }
 
   private async list(e: CommandEntry): Promise<void> {
-    if (e.options.has(Opt.CONNECTION)) this.listConn(e.format);
-    else if (e.options.has(Opt.SERVICE)) await this.listService(e, e.format);
-    else if (e.options.has(Opt.TIMEOUT)) await this.listTimeout();
-    else if (e.options.has(Opt.DAEMON)) await this.listDaemon();
-    else await this.listAll(e.format);
+    const l = this.lister;
+    if (e.options.has(Opt.CONNECTION)) l.listConn(e.format);
+    else if (e.options.has(Opt.SERVICE)) await l.listService(entryServiceKey(e), e.format);
+    else if (e.options.has(Opt.TIMEOUT)) await l.listTimeout();
+    else if (e.options.has(Opt.DAEMON)) await l.listDaemon();
+    else await l.listAll(e.format);
   }
 
   /**
@@ -428,7 +278,7 @@ class Session {
         } else if (e.cmd === Cmd.RESTORE) tryhelp(argv[0]);
         else {
           if (e.cmd === Cmd.LIST) await this.list(e);
-          else await this.listAll(e.format | Fmt.RULE);
+          else await this.lister.listAll(e.format | Fmt.RULE);
           result = 0;
         }
       }
@@ -501,7 +351,7 @@ export async function main(argv: readonly string[], d: LvsadmDeps): Promise<numb
     s = await init(d);
     d.stderr(versionWarning(s.info.versionCode));
     if (argv.length === 1) {
-      await s.listAll(Fmt.NONE);
+      await s.lister.listAll(Fmt.NONE);
       return 0;
     }
     const result = await s.processOptions(argv, false);
