@@ -1,6 +1,7 @@
 // Host microbenchmark of the JS cost of the IPVS request encoding and dump decoding (no kernel): encode-only,
 // applyBatch and listAll through KernelClient over a scripted endpoint that answers instantly. ops/s, best of N.
-// The kernel-tier VM (qemu TCG) runs JavaScript about 30x slower. Usage: node dist/bench/ipvs-apply/codec-micro.js [repeats] [out.json]
+// The kernel-tier VM (qemu TCG) runs JavaScript about 30x slower.
+// Usage: node dist/bench/ipvs-apply/codec-micro.js [repeats] [out.json|-] [only: encode|apply|listAll]
 import * as fs from 'fs';
 import { GenlSocket, RawSocketLike, REQUEST_HEADROOM } from '../../src/netlink/socket';
 import { NLMSG_HDRLEN, NlFlags, NlMsgType, formatNlError, formatNlMessage } from '../../src/netlink/message';
@@ -115,7 +116,8 @@ async function best(repeats: number, fn: () => Promise<void> | void): Promise<nu
 
 async function main(): Promise<void> {
   const repeats = Number(process.argv[2] ?? 7);
-  const out = process.argv[3];
+  const out = process.argv[3] && process.argv[3] !== '-' ? process.argv[3] : undefined;
+  const only = process.argv[4] ?? '';
   const rows: Array<{ name: string; n: number; ms: number; opsPerSec: number }> = [];
   const row = (name: string, n: number, ms: number) => {
     const r = { name, n, ms: +ms.toFixed(1), opsPerSec: Math.round((n * 1000) / ms) };
@@ -137,6 +139,7 @@ async function main(): Promise<void> {
     const st = makeState(nS, nD);
     const ops = st.ops;
     const label = `${nS}x${nD}`;
+    if (only && only !== 'encode' && only !== 'apply') continue;
     const ms = await best(repeats, () => {
       if (fast) fast(ops, FAKE_FAMILY, 1);
       else for (const o of ops) codec.formatAttrsWithHeadroom(client.batchMessage(o).msg, REQUEST_HEADROOM);
@@ -150,6 +153,7 @@ async function main(): Promise<void> {
     [1000, 10],
     [10000, 1],
   ]) {
+    if (only && only !== 'listAll') continue;
     const fsState = fakeState(nS, nD);
     const svcParts = parts(fsState.services);
     const destParts = new Map<number, Buffer[]>();

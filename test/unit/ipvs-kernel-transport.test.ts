@@ -193,7 +193,11 @@ t.test('random batches: same results and table as the generic path', async (t) =
 
 t.test('a large batch goes out in few datagrams and lists back in full', async (t) => {
   const k = new FakeKernel(kernelOpts);
-  const sock = GenlSocket.open({ rawSocket: new FakeKernelEndpoint(k) });
+  const ep = new FakeKernelEndpoint(k);
+  const sent: Buffer[] = [];
+  const send = ep.send.bind(ep);
+  ep.send = (data, o, cb) => (sent.push(data), send(data, o, cb));
+  const sock = GenlSocket.open({ rawSocket: ep });
   const c = new KernelClient(new KernelTransport(sock, FAMILY, {}, 3, () => GenlSocket.open({ window: 1, coalesce: 1, rawSocket: new FakeKernelEndpoint(k) })), sock);
   const ops: BatchOp[] = [];
   for (let s = 0; s < 300; s++) {
@@ -205,6 +209,8 @@ t.test('a large batch goes out in few datagrams and lists back in full', async (
   }
   const res = await c.applyBatch(ops);
   t.equal(res.filter((r) => r.ok).length, ops.length);
+  t.ok(sent.length <= Math.ceil(ops.length / 64) + 2, `${ops.length} requests in ${sent.length} datagrams`);
+  t.ok(sent.every((d) => d.buffer === sent[0].buffer), 'each datagram a slice of the batch buffer (not copied)');
   const all = await c.listAll();
   t.equal(all.length, 300);
   t.equal(all.reduce((n, s) => n + s.destinations.length, 0), 900);
