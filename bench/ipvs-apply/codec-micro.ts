@@ -1,10 +1,10 @@
 // Host microbenchmark of the JS cost of the IPVS request encoding and dump decoding (no kernel): encode-only,
 // applyBatch and listAll through KernelClient over a scripted endpoint that answers instantly. ops/s, best of N.
 // The kernel-tier VM (qemu TCG) runs JavaScript about 30x slower.
-// Usage: node dist/bench/ipvs-apply/codec-micro.js [repeats] [out.json|-] [only: encode|apply|listAll]
+// Usage: node dist/bench/ipvs-apply/codec-micro.js [repeats] [out.json|-] [only: encode|apply|listAll|decode]
 import * as fs from 'fs';
 import { GenlSocket, RawSocketLike, REQUEST_HEADROOM } from '../../src/netlink/socket';
-import { NLMSG_HDRLEN, NlFlags, NlMsgType, formatNlError, formatNlMessage } from '../../src/netlink/message';
+import { NLMSG_HDRLEN, NlFlags, NlMsgType, formatNlError, formatNlMessage, parseNlMessages } from '../../src/netlink/message';
 import { KernelClient, KernelTransport } from '../../src/ipvs/kernel-client';
 import * as client from '../../src/ipvs/client';
 import * as codec from '../../src/ipvs/codec';
@@ -98,6 +98,31 @@ function parts(payloads: Buffer[]): Buffer[] {
   return out;
 }
 
+type Decode = (cmd: number, b: Buffer, s: number, e: number) => unknown;
+/** Decodes every reply of a dump datagram as the client does (the generic path: message objects, then entries). */
+function decodeAll(d: Buffer, decode: Decode): number {
+  let n = 0;
+  for (const m of parseNlMessages(d)) if (decode(m.payload[0], m.payload, 4, m.payload.length) !== undefined) n++;
+  return n;
+}
+const genericService: Decode = (cmd, b, s, e) => {
+  const m = codec.parseAttrsAt(cmd, b, s, e);
+  return m.service ? codec.decodeServiceEntry(m.service) : undefined;
+};
+const genericDest: Decode = (cmd, b, s, e) => {
+  const m = codec.parseAttrsAt(cmd, b, s, e);
+  return m.dest ? codec.decodeDestEntry(m.dest, 2) : undefined;
+};
+/** The in-place decoders when this tree has them (dump-decoder.ts). */
+function fastDecoders(): { decodeServiceReply: Decode; decodeDestReply: (cmd: number, b: Buffer, s: number, e: number, f: number) => unknown } | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('../../src/ipvs/dump-decoder');
+  } catch {
+    return undefined;
+  }
+}
+
 function clientFor(ep: () => InstantEndpoint): KernelClient {
   const sock = GenlSocket.open({ rawSocket: ep() });
   return new KernelClient(new KernelTransport(sock, FAKE_FAMILY, {}, 3, () => GenlSocket.open({ window: 1, coalesce: 1, rawSocket: ep() })), sock);
@@ -153,11 +178,21 @@ async function main(): Promise<void> {
     [1000, 10],
     [10000, 1],
   ]) {
-    if (only && only !== 'listAll') continue;
+    if (only && only !== 'listAll' && only !== 'decode') continue;
     const fsState = fakeState(nS, nD);
     const svcParts = parts(fsState.services);
     const destParts = new Map<number, Buffer[]>();
     for (const [addr, ds] of fsState.dests) destParts.set(Buffer.from(addr.split('.').map(Number)).readUInt32BE(0), parts(ds));
+    // decode only: every reply of the dump datagrams to entries (services, then destinations)
+    const destDatagrams = [...destParts.values()].flat();
+    const dec = fastDecoders();
+    let decoded = 0;
+    const dms = await best(repeats, () => {
+      decoded = 0;
+      for (const d of svcParts) decoded += decodeAll(d, (cmd, b, s, e) => (dec ? dec.decodeServiceReply(cmd, b, s, e) : genericService(cmd, b, s, e)));
+      for (const d of destDatagrams) decoded += decodeAll(d, (cmd, b, s, e) => (dec ? dec.decodeDestReply(cmd, b, s, e, 2) : genericDest(cmd, b, s, e)));
+    });
+    row(`decode ${nS}x${nD}${dec ? ' (dump-decoder)' : ' (generic)'}`, decoded, dms);
     const c = clientFor(() => new InstantEndpoint(svcParts, destParts));
     let n = 0;
     const ms = await best(repeats, async () => {
