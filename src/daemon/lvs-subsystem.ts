@@ -95,6 +95,8 @@ export class LvsSubsystem implements Subsystem {
   private ipvsError?: string;
   private plans: VsPlan[] = [];
   private planById = new Map<string, VsPlan>();
+  /** service id -> the plans that configure it (usually one) */
+  private plansByService = new Map<string, VsPlan[]>();
   private rs = new Map<string, RsInfo>();
   private checkers = new Map<string, CheckerInfo>();
   private quorum = new Map<string, boolean>();
@@ -185,7 +187,7 @@ export class LvsSubsystem implements Subsystem {
     const ctx = this.ctx;
     this.reconciler = new Reconciler({
       client: this.client!,
-      desired: () => this.desired(),
+      desired: (scope) => this.desired(scope),
       log: ctx.log,
       clock: this.clock,
       metrics: ctx.metrics,
@@ -204,6 +206,14 @@ export class LvsSubsystem implements Subsystem {
   private plan(config: Config): VsPlan[] {
     const plans = planVirtualServers(config, (vs, e) => this.log.error({ err: e }, `virtual server at ${vs.loc.file ?? ''}:${vs.loc.line ?? ''} ignored: ${e.message}`));
     this.planById = new Map(plans.map((p) => [p.id, p]));
+    this.plansByService = new Map();
+    for (const p of plans)
+      for (const s of p.services) {
+        const id = serviceId(s.key);
+        const list = this.plansByService.get(id);
+        if (list) list.push(p);
+        else this.plansByService.set(id, [p]);
+      }
     return plans;
   }
 
@@ -270,8 +280,21 @@ export class LvsSubsystem implements Subsystem {
     }
   }
 
-  private desired(): Table {
-    return desiredTable(this.plans, this.health, (id) => this.quorum.get(id) ?? true);
+  /**
+   * The desired table; with a scope (virtual-server ids), the services of those virtual servers, built from every
+   * plan that shares one of them (in configuration order, so the entry is the one the whole table would have).
+   */
+  private desired(scope?: ReadonlySet<string>): Table {
+    const quorum = (id: string): boolean => this.quorum.get(id) ?? true;
+    if (!scope) return desiredTable(this.plans, this.health, quorum);
+    const picked = new Set<VsPlan>();
+    for (const vsId of scope) {
+      const p = this.planById.get(vsId);
+      if (!p) return desiredTable(this.plans, this.health, quorum);
+      for (const s of p.services) for (const q of this.plansByService.get(serviceId(s.key)) ?? [p]) picked.add(q);
+    }
+    const plans = picked.size === 1 ? [...picked] : this.plans.filter((p) => picked.has(p));
+    return desiredTable(plans, this.health, quorum);
   }
 
   /** prom-client children per (checker, result) and per kind: labels hashed once, not on every attempt */
@@ -319,7 +342,8 @@ export class LvsSubsystem implements Subsystem {
     if (this.stopping) return;
     const p = vsId ? this.planById.get(vsId) : undefined;
     if (p) this.updateQuorum(p);
-    this.reconciler?.trigger('change');
+    // scoped to the virtual server: a pass diffs its services only (the whole table when the id is unknown)
+    this.reconciler?.trigger('change', p ? [p.id] : undefined);
   }
 
   private updateQuorum(p: VsPlan): void {

@@ -80,7 +80,11 @@ export function diff(desired: Table, actual: Table, opts: DiffOptions = {}): Op[
 
 /** Applies ops to a table in memory (for tests and for the fake): the result of a correct diff equals desired. */
 export function applyOps(table: Table, ops: Op[]): Table {
-  const t: Table = new Map([...table].map(([k, v]) => [k, { ...v, dests: new Map(v.dests) }]));
+  return applyOpsInPlace(new Map([...table].map(([k, v]) => [k, { ...v, dests: new Map(v.dests) }])), ops);
+}
+
+/** applyOps on `t` itself (no copy of a large table for a few ops); returns `t`. */
+export function applyOpsInPlace(t: Table, ops: Op[]): Table {
   for (const o of ops) {
     const sid = serviceId(o.service);
     switch (o.op) {

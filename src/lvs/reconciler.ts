@@ -6,13 +6,17 @@ import type { IpvsClient } from '../ipvs/client';
 import type { Logger } from '../util/log';
 import type { Metrics } from '../daemon/metrics';
 import { ServiceFlag } from '../ipvs/constants';
-import { Op, applyOps, describeOp, diff } from './diff';
+import { Op, applyOpsInPlace, describeOp, diff } from './diff';
 import { executeOps, OpOutcome } from './apply';
 import { Table, newTable, serviceId } from './state';
 
 export interface ReconcilerOptions {
   client: IpvsClient;
-  desired: () => Table;
+  /**
+   * The desired table. With a scope (the keys given to trigger(), e.g. virtual-server ids), only the services those
+   * keys touch, each complete: a health change pass diffs just them against the cached kernel table.
+   */
+  desired: (scope?: ReadonlySet<string>) => Table;
   log: Logger;
   clock: Clock;
   metrics?: Metrics;
@@ -44,11 +48,23 @@ export async function readTable(client: IpvsClient): Promise<Table> {
   );
 }
 
+/** The services of `t` whose ids are in `ids` (the same objects). */
+function restrict(t: Table, ids: Iterable<string>): Table {
+  const out: Table = new Map();
+  for (const id of ids) {
+    const s = t.get(id);
+    if (s) out.set(id, s);
+  }
+  return out;
+}
+
 export class Reconciler {
   /** services this daemon created or adopted */
   readonly owned = new Set<string>();
   private running: Promise<void> | undefined;
   private pending: PassReason | undefined;
+  /** what the pending pass must cover: the scope keys of its triggers, or 'all' */
+  private pendingScope: Set<string> | 'all' = 'all';
   private timer: unknown;
   private stopped = false;
   passes = 0;
@@ -70,10 +86,13 @@ export class Reconciler {
     return this.run('start').finally(() => this.armResync());
   }
 
-  /** A coalesced pass: several triggers while one pass runs lead to one more pass. */
-  trigger(reason: PassReason = 'change'): void {
+  /**
+   * A coalesced pass: several triggers while one pass runs lead to one more pass. `scope` (keys the desired function
+   * understands) limits a health change pass to the services they touch; without it the pass covers everything.
+   */
+  trigger(reason: PassReason = 'change', scope?: Iterable<string>): void {
     if (this.stopped) return;
-    void this.run(reason);
+    void this.run(reason, scope);
   }
 
   /** Resolves when no pass is running or pending. */
@@ -81,18 +100,24 @@ export class Reconciler {
     while (this.running) await this.running;
   }
 
-  run(reason: PassReason): Promise<void> {
-    if (this.running) {
-      // 'resync' is the weakest reason: a change pass also repairs drift
-      if (this.pending === undefined || this.pending === 'resync') this.pending = reason;
-      return this.running.then(() => this.idle());
+  run(reason: PassReason, scope?: Iterable<string>): Promise<void> {
+    // 'resync' is the weakest reason: a change pass also repairs drift
+    if (this.pending === undefined) {
+      this.pending = reason;
+      this.pendingScope = scope ? new Set(scope) : 'all';
+    } else {
+      if (this.pending === 'resync') this.pending = reason;
+      if (!scope) this.pendingScope = 'all';
+      else if (this.pendingScope !== 'all') for (const k of scope) this.pendingScope.add(k);
     }
+    if (this.running) return this.running.then(() => this.idle());
     this.running = (async () => {
-      let r: PassReason | undefined = reason;
-      while (r !== undefined) {
+      while (this.pending !== undefined) {
+        const r = this.pending;
+        const sc = this.pendingScope;
         this.pending = undefined;
-        await this.pass(r);
-        r = this.pending;
+        this.pendingScope = 'all';
+        await this.pass(r, sc);
       }
       this.running = undefined;
     })();
@@ -118,16 +143,19 @@ export class Reconciler {
     }, ms);
   }
 
-  private async pass(reason: PassReason): Promise<void> {
+  private async pass(reason: PassReason, scope: Set<string> | 'all' = 'all'): Promise<void> {
     const { log, client } = this.o;
     let ops: Op[] = [];
     let outcomes: OpOutcome[] = [];
     try {
-      const desired = this.o.desired();
-      // Health changes diff against the cached table (no dump: cheap with large tables); resync, start and reload
-      // read the kernel, which is what repairs drift. A refused op drops the cache.
-      const actual = reason === 'change' && this.cache ? this.cache : await this.dump();
-      ops = diff(desired, actual, { owned: this.owned });
+      // Health changes diff against the cached table (no dump: cheap with large tables), and only the services their
+      // scope touches (a change in one virtual server does not rebuild and diff 10,000 others); resync, start and
+      // reload read the kernel and diff everything, which is what repairs drift. A refused op drops the cache.
+      const cached = reason === 'change' ? this.cache : undefined;
+      const partial = cached !== undefined && scope !== 'all';
+      const desired = partial ? this.o.desired(scope) : this.o.desired();
+      const actual = cached ?? (await this.dump());
+      ops = diff(desired, partial ? restrict(actual, desired.keys()) : actual, { owned: this.owned });
       if (reason === 'start') {
         const adopted = [...desired.keys()].filter((id) => actual.has(id));
         if (adopted.length) log.info({ services: adopted }, `adopting ${adopted.length} existing IPVS service(s) (no flush; connections are kept)`);
@@ -135,7 +163,8 @@ export class Reconciler {
       for (const id of desired.keys()) this.owned.add(id);
       this.cache = undefined;
       outcomes = ops.length ? await executeOps(client, ops, this.o.batchSize) : [];
-      if (outcomes.every((x) => x.ok)) this.cache = applyOps(actual, ops);
+      // the cache is this reconciler's own (a dump, or the previous cache): updated in place
+      if (outcomes.every((x) => x.ok)) this.cache = applyOpsInPlace(actual, ops);
       for (const oc of outcomes) {
         const line = describeOp(oc.op) + (oc.note ? ` [${oc.note}]` : '');
         this.o.metrics?.ipvsOps.inc({ op: oc.op.op, result: oc.ok ? 'ok' : 'error' });

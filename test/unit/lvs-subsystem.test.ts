@@ -428,3 +428,23 @@ t.test('a failed dump is logged and the next resync recovers', async (t) => {
   t.same(await h.table(), { 'TCP 10.0.0.1:80': { '10.0.1.1:80': 2, '10.0.1.2:80': 3 } });
   await h.sub.stop(h.ctx);
 });
+
+t.test('a health change reconciles only its virtual server; the resync repairs drift elsewhere', async (t) => {
+  const h = await harness(conf(TWO_RS() + TWO_RS().replace('10.0.0.1 80', '10.0.0.2 80').replace(/10\.0\.1\./g, '10.0.2.')));
+  const desiredScopes: Array<string[] | undefined> = [];
+  const rec = h.sub.reconciler!;
+  const orig = (rec as unknown as { o: { desired: (s?: ReadonlySet<string>) => unknown } }).o;
+  const desired = orig.desired;
+  orig.desired = (s) => (desiredScopes.push(s && [...s]), desired(s));
+  // drift behind our back in the second virtual server: the cached table does not know it
+  await h.client.deleteDestination({ family: AddressFamily.INET, protocol: Protocol.TCP, address: '10.0.0.2', port: 80 }, { address: '10.0.2.2', port: 80 });
+  h.calls.length = 0;
+  h.down.add('10.0.1.1:80');
+  await h.tick(2000);
+  t.same(h.calls, ['deleteDestination 10.0.0.1:80 10.0.1.1:80'], 'one op, in the first virtual server');
+  t.same(desiredScopes, [['TCP 10.0.0.1:80']], 'only its services were built and diffed');
+  t.same(await h.table(), { 'TCP 10.0.0.1:80': { '10.0.1.2:80': 3 }, 'TCP 10.0.0.2:80': { '10.0.2.1:80': 2 } });
+  await h.tick(10_000);
+  t.same(await h.table(), { 'TCP 10.0.0.1:80': { '10.0.1.2:80': 3 }, 'TCP 10.0.0.2:80': { '10.0.2.1:80': 2, '10.0.2.2:80': 3 } }, 'the resync repaired the drift');
+  await h.sub.stop(h.ctx);
+});
