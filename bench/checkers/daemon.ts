@@ -16,6 +16,11 @@ export interface Daemon {
   log(): string;
 }
 
+/** Extra node options for lvskeeper (profiling: LVSK_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"). */
+function nodeArgs(): string[] {
+  return (process.env.LVSK_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
+
 /**
  * Both log to a pipe that is read and dropped (the same work for both: format a line, write it). keepalived gets -G:
  * with -l and no syslog daemon (the VM has none), its syslog() would fall back to /dev/console.
@@ -24,7 +29,7 @@ export function startDaemon(impl: Impl, conf: string, dir: string): Daemon {
   const f = (x: string): string => path.join(dir, `${impl}.${x}`);
   const argv =
     impl === 'lvskeeper'
-      ? [process.execPath, CLI, '-n', '-l', '-C', '-f', conf, '-p', f('pid'), '-c', f('cpid'), '--status-listen=off']
+      ? [process.execPath, ...nodeArgs(), CLI, '-n', '-l', '-C', '-f', conf, '-p', f('pid'), '-c', f('cpid'), '--status-listen=off']
       : ['keepalived', '-n', '-l', '-G', '-C', '-f', conf, '-p', f('pid'), '-c', f('cpid'), '-r', f('vpid')];
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -1,6 +1,7 @@
 // TCP_CHECK: success when a TCP connection to connect_ip:connect_port completes (keepalived check_tcp.c).
 
 import { tcpConnect } from './sockopt';
+import { tcpProbe, tcpProbeAvailable } from './tcp-probe';
 import { abortMessage, CheckerKind, CheckResult, failResult, okResult, performanceNow, TargetOf } from './types';
 
 /** Connects (from bindto:bind_port when given) and closes at once. Refused, reset, unreachable or timeout = failure. */
@@ -9,6 +10,25 @@ export function checkTcp(target: TargetOf<CheckerKind.Tcp>, signal: AbortSignal)
   const { conn } = target;
   return new Promise((resolve) => {
     if (signal.aborted) return resolve(failResult(abortMessage(signal, 'TCP connection'), started, { timedOut: true }));
+    if (tcpProbeAvailable(conn)) {
+      // the lean path: a bare TCP handle (tcp-probe.ts); same results, a third of net.Socket's CPU
+      let over = false;
+      const cancel = tcpProbe(conn, (code) => {
+        over = true;
+        resolve(code === undefined ? okResult('TCP connection success', started) : failResult(`TCP connection failed: ${code}`, started));
+      });
+      signal.addEventListener(
+        'abort',
+        () => {
+          if (over) return;
+          over = true;
+          cancel();
+          resolve(failResult(abortMessage(signal, 'TCP connection'), started, { timedOut: true }));
+        },
+        { once: true },
+      );
+      return;
+    }
     let done = false;
     // bindto/bind_port, and fwmark (SO_MARK) / bind_if (SO_BINDTODEVICE) through sockopt.ts
     const sock = tcpConnect(conn);
