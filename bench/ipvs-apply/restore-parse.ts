@@ -17,6 +17,25 @@ import { Resolver } from '../../src/lvsadm/resolve';
 import { summarize } from '../lib/measure';
 import { makeState } from './state';
 
+interface Outcome {
+  ms: number;
+  cpuMs: number;
+  ops: number;
+  status: number;
+  stderr: string;
+}
+
+/** Wall and CPU milliseconds (user + system, every thread of the process: GC and compiler threads count) since the call. */
+function timer(): () => { ms: number; cpuMs: number } {
+  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
+  return () => {
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const c = process.cpuUsage(c0);
+    return { ms, cpuMs: (c.user + c.system) / 1000 };
+  };
+}
+
 /** A client that accepts every operation (counted), so only lvsadm's own work is timed. */
 function nullClient(count: { ops: number }): IpvsClient {
   const known: Partial<IpvsClient> = {
@@ -31,7 +50,7 @@ function nullClient(count: { ops: number }): IpvsClient {
 }
 
 /** One `lvsadm -R` of `rules` in this process: milliseconds, and the ops it produced. */
-async function once(rules: string): Promise<{ ms: number; ops: number; status: number; stderr: string }> {
+async function once(rules: string): Promise<Outcome> {
   const count = { ops: 0 };
   let stderr = '';
   const deps: LvsadmDeps = {
@@ -45,9 +64,9 @@ async function once(rules: string): Promise<{ ms: number; ops: number; status: n
     modprobe: () => undefined,
     uid: 0,
   };
-  const t0 = process.hrtime.bigint();
+  const done = timer();
   const status = await main(['lvsadm', '-R'], deps);
-  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, ops: count.ops, status, stderr };
+  return { ...done(), ops: count.ops, status, stderr };
 }
 
 /** What a timed run does with the rules. */
@@ -59,9 +78,9 @@ const MODES: Record<Mode, string> = {
 };
 
 /** Per-line parsing alone: the full parser (parseOptions + checkEntry), or the fast path with it as fallback. */
-function parseOnly(rules: string, fast: boolean): { ms: number; ops: number; status: number; stderr: string } {
+function parseOnly(rules: string, fast: boolean): Outcome {
   const pc = { resolver: new Resolver() };
-  const t0 = process.hrtime.bigint();
+  const done = timer();
   const r = new RestoreReader(rules);
   let ops = 0;
   for (let l = r.next(); l !== undefined; l = r.next()) {
@@ -73,7 +92,7 @@ function parseOnly(rules: string, fast: boolean): { ms: number; ops: number; sta
     }
     if (e.cmd !== Cmd.NONE) ops++;
   }
-  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, ops, status: 0, stderr: '' };
+  return { ...done(), ops, status: 0, stderr: '' };
 }
 
 const timed = async (mode: Mode, rules: string) => (mode === 'restore' ? once(rules) : parseOnly(rules, mode === 'parse-fast'));
@@ -93,10 +112,10 @@ async function run(): Promise<void> {
   fs.writeFileSync(file, rules);
   const lines = rules.split('\n').length - 1;
   const modes = Object.keys(MODES) as Mode[];
-  const cold = new Map<Mode, number[]>(modes.map((m) => [m, []]));
-  const check = (what: string, o: { ms: number; ops: number; status: number; stderr: string }) => {
+  const cold = new Map<Mode, Outcome[]>(modes.map((m) => [m, []]));
+  const check = (what: string, o: Outcome) => {
     if (o.status !== 0 || o.ops !== lines) throw new Error(`${what}: status ${o.status}, ${o.ops} ops of ${lines}: ${o.stderr}`);
-    return o.ms;
+    return o;
   };
   try {
     // interleaved, so that a change in the machine's load touches every mode alike
@@ -110,17 +129,19 @@ async function run(): Promise<void> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const warm = new Map<Mode, number[]>(modes.map((m) => [m, []]));
+  const warm = new Map<Mode, Outcome[]>(modes.map((m) => [m, []]));
   for (let i = 0; i < warmRuns + 1; i++) {
     for (const mode of modes) {
-      const ms = check(`warm ${mode}`, await timed(mode, rules));
-      if (i > 0) warm.get(mode)!.push(ms);
+      const o = check(`warm ${mode}`, await timed(mode, rules));
+      if (i > 0) warm.get(mode)!.push(o);
     }
   }
-  const fmt = (label: string, v: number[]) => {
+  const fmt = (label: string, v: Outcome[]) => {
     if (v.length === 0) return;
-    const s = summarize(label, 'ms', v);
-    process.stdout.write(`${label.padEnd(42)} min ${s.min.toFixed(1).padStart(7)}  median ${s.median.toFixed(1).padStart(7)}  max ${s.max.toFixed(1).padStart(7)} ms  (${v.length} runs, ${((s.median * 1000) / lines).toFixed(2)} us/line)\n`);
+    const w = summarize(label, 'ms', v.map((x) => x.ms));
+    const c = summarize(label, 'ms', v.map((x) => x.cpuMs));
+    const f = (x: number) => x.toFixed(1).padStart(6);
+    process.stdout.write(`${label.padEnd(40)} wall min ${f(w.min)} median ${f(w.median)} | cpu min ${f(c.min)} median ${f(c.median)} ms | ${((w.median * 1000) / lines).toFixed(2)} us/line (${v.length} runs)\n`);
   };
   process.stdout.write(`lvsadm -R without a kernel, ${lines} lines (makeState(${nServices}, 1)); cold: a fresh process each, warm: in-process repeats\n`);
   for (const mode of modes) {

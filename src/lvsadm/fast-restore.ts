@@ -4,7 +4,7 @@
 // anything else: names, errors, clustered or "--opt=value" options, leftovers, popt's "!#:+", other commands. The
 // caller then runs the full parser, which prints ipvsadm's messages. test/unit/lvsadm-fast-restore.test.ts checks
 // the equivalence on generated lines.
-import { PoptArg, PoptOption } from './popt';
+import { PoptArg } from './popt';
 import { TABLE, Tag, ch } from './popt-table';
 import { AF_INET, AF_INET6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, inetPton6 } from './resolve';
 import { parseSchedFlags, strncpy } from './option-values';
@@ -31,15 +31,71 @@ import {
   newEntry,
 } from './spec';
 
-/** Whole tokens naming a popt option: "-x" and "--long" (the first table entry with a name wins, as in popt). */
-const TOKENS = new Map<string, PoptOption>();
-for (const o of TABLE) {
-  if (o.shortName !== undefined && !TOKENS.has(`-${o.shortName}`)) TOKENS.set(`-${o.shortName}`, o);
-  if (o.longName !== undefined && !TOKENS.has(`--${o.longName}`)) TOKENS.set(`--${o.longName}`, o);
+/** What an option token does in the fast path (a dense const enum: the interpreter dispatches on it by table). */
+const enum Act {
+  SERVICE,
+  FWMARK,
+  IPV6,
+  SCHEDULER,
+  PERSISTENT,
+  NETMASK,
+  SERVER,
+  FORWARD,
+  WEIGHT,
+  UTHRESHOLD,
+  LTHRESHOLD,
+  ONEPACKET,
+  PE,
+  SCHED_FLAGS,
+  TUN_TYPE,
+  TUN_PORT,
+  TUN_NOCSUM,
+  TUN_CSUM,
+  TUN_REMCSUM,
+}
+
+/** A token the fast path takes after the command: its action, its popt argument kind and the action's parameter
+ *  (the protocol of a service option, the method of a forwarding option). */
+interface TokenAction {
+  act: Act;
+  arg: PoptArg;
+  optional: boolean;
+  param: number;
+}
+
+/** The fast path's action for a popt table value, if it has one. */
+function actionOf(val: number): { act: Act; param?: number } | undefined {
+  const byVal: Array<[number, Act, number?]> = [
+    [ch('t'), Act.SERVICE, IPPROTO_TCP],
+    [ch('u'), Act.SERVICE, IPPROTO_UDP],
+    [Tag.SCTP_SERVICE, Act.SERVICE, IPPROTO_SCTP],
+    [ch('f'), Act.FWMARK],
+    [ch('6'), Act.IPV6],
+    [ch('s'), Act.SCHEDULER],
+    [ch('p'), Act.PERSISTENT],
+    [ch('M'), Act.NETMASK],
+    [ch('r'), Act.SERVER],
+    [ch('m'), Act.FORWARD, Fwd.MASQ],
+    [ch('i'), Act.FORWARD, Fwd.TUNNEL],
+    [ch('g'), Act.FORWARD, Fwd.DROUTE],
+    [ch('w'), Act.WEIGHT],
+    [ch('x'), Act.UTHRESHOLD],
+    [ch('y'), Act.LTHRESHOLD],
+    [ch('o'), Act.ONEPACKET],
+    [Tag.PERSISTENCE_ENGINE, Act.PE],
+    [ch('b'), Act.SCHED_FLAGS],
+    [Tag.TUN_TYPE, Act.TUN_TYPE],
+    [Tag.TUN_PORT, Act.TUN_PORT],
+    [Tag.TUN_NOCSUM, Act.TUN_NOCSUM],
+    [Tag.TUN_CSUM, Act.TUN_CSUM],
+    [Tag.TUN_REMCSUM, Act.TUN_REMCSUM],
+  ];
+  const hit = byVal.find(([v]) => v === val);
+  return hit && { act: hit[1], param: hit[2] };
 }
 
 /** The commands the fast path takes (ipvsadm -S writes -A and -a). */
-const COMMANDS = new Map<number, Cmd>([
+const COMMAND_VALS = new Map<number, Cmd>([
   [ch('A'), Cmd.ADD],
   [ch('E'), Cmd.EDIT],
   [ch('D'), Cmd.DEL],
@@ -47,6 +103,25 @@ const COMMANDS = new Map<number, Cmd>([
   [ch('e'), Cmd.EDITDEST],
   [ch('d'), Cmd.DELDEST],
 ]);
+
+/** Whole tokens naming a popt option, "-x" and "--long" (the first table entry with a name wins, as in popt):
+ *  the commands, and the options with a fast action. Any other token sends the line to the full parser. */
+const COMMAND_TOKENS = new Map<string, Cmd>();
+const OPTION_TOKENS = new Map<string, TokenAction>();
+{
+  const seen = new Set<string>();
+  for (const o of TABLE) {
+    const names = [o.shortName !== undefined ? `-${o.shortName}` : undefined, o.longName !== undefined ? `--${o.longName}` : undefined];
+    for (const tok of names) {
+      if (tok === undefined || seen.has(tok)) continue;
+      seen.add(tok);
+      const cmd = COMMAND_VALS.get(o.val);
+      const a = actionOf(o.val);
+      if (cmd !== undefined) COMMAND_TOKENS.set(tok, cmd);
+      else if (a) OPTION_TOKENS.set(tok, { act: a.act, arg: o.argInfo, optional: o.optional === true, param: a.param ?? 0 });
+    }
+  }
+}
 
 /** The compulsory ('+') options of each command's row of commands_v_options. */
 const REQUIRED: readonly Opt[][] = COMMANDS_V_OPTIONS.map((row) => {
@@ -165,49 +240,43 @@ function numericService(s: string, t: AddrTarget): boolean {
 /** A value token the full parser takes as is: present, not an option, no popt "!#:+" expansion. */
 const plainValue = (v: string | undefined): boolean => v !== undefined && v.length > 0 && v.charCodeAt(0) !== 45 /* - */ && v.indexOf('!') < 0;
 
-/** Adds an option bit; false when it is there already (ipvsadm: "multiple ... options specified"). */
-function addOpt(e: CommandEntry, o: Opt): boolean {
-  if (e.options.has(o)) return false;
-  e.options.add(o);
-  return true;
-}
-
 /**
  * The CommandEntry of one restore line's tokens (argv without argv[0]) when the line is in the fast path's
  * canonical subset and valid; undefined otherwise (the full parser decides). POSIXLY_CORRECT changes nothing
  * here: the subset has no leftover arguments.
  */
 export function fastRestoreEntry(args: readonly string[]): CommandEntry | undefined {
-  const first = TOKENS.get(args[0]);
-  const cmd = first === undefined ? undefined : COMMANDS.get(first.val);
+  const cmd = COMMAND_TOKENS.get(args[0]);
   if (cmd === undefined) return undefined;
   const e = newEntry();
   e.cmd = cmd;
   const svc = e.svc;
   const dest = e.dest;
+  const opts = e.options;
   let schedFlagsArg: string | undefined;
   const n = args.length;
   for (let i = 1; i < n; i++) {
-    const o = TOKENS.get(args[i]);
+    const o = OPTION_TOKENS.get(args[i]);
     if (o === undefined) return undefined;
     let v: string | null = null;
-    if (o.argInfo === PoptArg.STRING) {
+    if (o.arg === PoptArg.STRING) {
       const next = args[i + 1];
       if (plainValue(next)) {
         v = next!;
         i++;
       } else if (!o.optional || (next !== undefined && next.charCodeAt(0) !== 45)) return undefined;
     }
-    switch (o.val) {
-      case ch('t'):
-      case ch('u'):
-      case Tag.SCTP_SERVICE:
-        if (!addOpt(e, Opt.SERVICE)) return undefined;
-        svc.protocol = o.val === ch('t') ? IPPROTO_TCP : o.val === ch('u') ? IPPROTO_UDP : IPPROTO_SCTP;
+    // (every option but -6 sets its option bit, and a second one is ipvsadm's "multiple ... options" error)
+    switch (o.act) {
+      case Act.SERVICE:
+        if (opts.has(Opt.SERVICE)) return undefined;
+        opts.add(Opt.SERVICE);
+        svc.protocol = o.param;
         if (!numericService(v!, svc)) return undefined;
         break;
-      case ch('f'): {
-        if (!addOpt(e, Opt.SERVICE)) return undefined;
+      case Act.FWMARK: {
+        if (opts.has(Opt.SERVICE)) return undefined;
+        opts.add(Opt.SERVICE);
         const m = smallNumber(v!, 1, UINT_MAX);
         if (m < 0) return undefined;
         svc.af = AF_INET;
@@ -215,93 +284,102 @@ export function fastRestoreEntry(args: readonly string[]): CommandEntry | undefi
         svc.fwmark = m;
         break;
       }
-      case ch('6'):
+      case Act.IPV6:
         if (!svc.fwmark) return undefined;
         svc.af = AF_INET6;
         svc.netmask = 128;
         break;
-      case ch('s'):
-        if (!addOpt(e, Opt.SCHEDULER)) return undefined;
+      case Act.SCHEDULER:
+        if (opts.has(Opt.SCHEDULER)) return undefined;
+        opts.add(Opt.SCHEDULER);
         svc.schedName = strncpy(v!, 15);
         break;
-      case ch('p'): {
-        if (!addOpt(e, Opt.PERSISTENT)) return undefined;
+      case Act.PERSISTENT:
+        if (opts.has(Opt.PERSISTENT)) return undefined;
+        opts.add(Opt.PERSISTENT);
         svc.flags |= SVC_F_PERSISTENT;
         svc.timeout = v === null ? IPVS_SVC_PERSISTENT_TIMEOUT : smallNumber(v, 1, MAX_TIMEOUT);
         if (svc.timeout < 0) return undefined;
         break;
-      }
-      case ch('M'): {
-        if (!addOpt(e, Opt.NETMASK)) return undefined;
+      case Act.NETMASK: {
+        if (opts.has(Opt.NETMASK)) return undefined;
+        opts.add(Opt.NETMASK);
         const m = svc.af !== AF_INET6 ? mask4(v!) : smallNumber(v!, 1, 128);
         if (m < 0) return undefined;
         svc.netmask = m;
         break;
       }
-      case ch('r'): {
-        if (!addOpt(e, Opt.SERVER)) return undefined;
+      case Act.SERVER: {
+        if (opts.has(Opt.SERVER)) return undefined;
+        opts.add(Opt.SERVER);
         const t: AddrTarget = { af: svc.af, addr: dest.addr, port: svc.port, netmask: 0 };
         if (!numericService(v!, t)) return undefined;
         dest.af = t.af;
         dest.port = t.port;
         break;
       }
-      case ch('m'):
-      case ch('i'):
-      case ch('g'):
-        if (!addOpt(e, Opt.FORWARD)) return undefined;
-        dest.fwd = o.val === ch('m') ? Fwd.MASQ : o.val === ch('i') ? Fwd.TUNNEL : Fwd.DROUTE;
+      case Act.FORWARD:
+        if (opts.has(Opt.FORWARD)) return undefined;
+        opts.add(Opt.FORWARD);
+        dest.fwd = o.param;
         break;
-      case ch('w'):
-      case ch('x'):
-      case ch('y'): {
-        if (!addOpt(e, o.val === ch('w') ? Opt.WEIGHT : o.val === ch('x') ? Opt.UTHRESHOLD : Opt.LTHRESHOLD)) return undefined;
-        const w = smallNumber(v!, 0, INT_MAX);
-        if (w < 0) return undefined;
-        if (o.val === ch('w')) dest.weight = w;
-        else if (o.val === ch('x')) dest.uThreshold = w;
-        else dest.lThreshold = w;
+      case Act.WEIGHT:
+        if (opts.has(Opt.WEIGHT)) return undefined;
+        opts.add(Opt.WEIGHT);
+        if ((dest.weight = smallNumber(v!, 0, INT_MAX)) < 0) return undefined;
         break;
-      }
-      case ch('o'):
-        if (!addOpt(e, Opt.ONEPACKET)) return undefined;
+      case Act.UTHRESHOLD:
+        if (opts.has(Opt.UTHRESHOLD)) return undefined;
+        opts.add(Opt.UTHRESHOLD);
+        if ((dest.uThreshold = smallNumber(v!, 0, INT_MAX)) < 0) return undefined;
+        break;
+      case Act.LTHRESHOLD:
+        if (opts.has(Opt.LTHRESHOLD)) return undefined;
+        opts.add(Opt.LTHRESHOLD);
+        if ((dest.lThreshold = smallNumber(v!, 0, INT_MAX)) < 0) return undefined;
+        break;
+      case Act.ONEPACKET:
+        if (opts.has(Opt.ONEPACKET)) return undefined;
+        opts.add(Opt.ONEPACKET);
         svc.flags |= SVC_F_ONEPACKET;
         break;
-      case Tag.PERSISTENCE_ENGINE:
-        if (!addOpt(e, Opt.PERSISTENCE_ENGINE)) return undefined;
+      case Act.PE:
+        if (opts.has(Opt.PERSISTENCE_ENGINE)) return undefined;
+        opts.add(Opt.PERSISTENCE_ENGINE);
         svc.peName = strncpy(v!, 16);
         break;
-      case ch('b'):
-        if (!addOpt(e, Opt.SCHED_FLAGS)) return undefined;
+      case Act.SCHED_FLAGS:
+        if (opts.has(Opt.SCHED_FLAGS)) return undefined;
+        opts.add(Opt.SCHED_FLAGS);
         schedFlagsArg = strncpy(v!, 127);
         break;
-      case Tag.TUN_TYPE: {
-        if (!addOpt(e, Opt.TUN_TYPE)) return undefined;
+      case Act.TUN_TYPE: {
+        if (opts.has(Opt.TUN_TYPE)) return undefined;
+        opts.add(Opt.TUN_TYPE);
         const p = TUN_NAMES.indexOf(v!);
         if (p < 0) return undefined;
         dest.tunType = p;
         break;
       }
-      case Tag.TUN_PORT: {
-        if (!addOpt(e, Opt.TUN_PORT)) return undefined;
-        const p = smallNumber(v!, 1, 65535);
-        if (p < 0) return undefined;
-        dest.tunPort = p;
+      case Act.TUN_PORT:
+        if (opts.has(Opt.TUN_PORT)) return undefined;
+        opts.add(Opt.TUN_PORT);
+        if ((dest.tunPort = smallNumber(v!, 1, 65535)) < 0) return undefined;
         break;
-      }
-      case Tag.TUN_NOCSUM:
-        if (!addOpt(e, Opt.TUN_NOCSUM)) return undefined;
+      case Act.TUN_NOCSUM:
+        if (opts.has(Opt.TUN_NOCSUM)) return undefined;
+        opts.add(Opt.TUN_NOCSUM);
         break;
-      case Tag.TUN_CSUM:
-        if (!addOpt(e, Opt.TUN_CSUM)) return undefined;
+      case Act.TUN_CSUM:
+        if (opts.has(Opt.TUN_CSUM)) return undefined;
+        opts.add(Opt.TUN_CSUM);
         dest.tunFlags |= TUN_F_CSUM;
         break;
-      case Tag.TUN_REMCSUM:
-        if (!addOpt(e, Opt.TUN_REMCSUM)) return undefined;
+      case Act.TUN_REMCSUM:
+        if (opts.has(Opt.TUN_REMCSUM)) return undefined;
+        opts.add(Opt.TUN_REMCSUM);
         dest.tunFlags |= TUN_F_REMCSUM;
         break;
-      default:
-        return undefined;
     }
   }
   if (schedFlagsArg !== undefined) {
