@@ -5,13 +5,12 @@
 // that is not already canonical (IPv6 text, leading zeros, non-ASCII names, invalid values), goes through the
 // generic path (client.ts batchMessage + codec.ts), which also produces the exact rejection errors.
 import { AddressFamily, CmdAttr, DestAttr, IPVS_GENL_VERSION, IpvsCmd, SvcAttr } from './constants';
-import { FormatOptions, formatAttrsWithHeadroom, netmaskToWire } from './codec';
+import { DEL_DEST_DEFAULTS, FormatOptions, describeService, formatAttrsWithHeadroom, netmaskToWire } from './codec';
 import { BatchOp, batchMessage, normalizeDestKey, normalizeServiceKey } from './client';
 import { addressBytes, familyOf } from './address';
 import { IpvsError, IpvsOp } from './errors';
 import { DestinationConfig, DestinationKey, ServiceConfig, ServiceKey, isFwmarkKey } from './types';
 import { GENL_HDRLEN, HOST_LE, NLA_F_NESTED, NLMSG_HDRLEN, NlFlags } from '../netlink/message';
-import { describeService } from './codec';
 
 /** Requests of a batch, back to back in one buffer. */
 export interface EncodedBatch {
@@ -255,7 +254,6 @@ function destConfigOk(c: DestinationConfig): boolean {
   );
 }
 
-const DEL_DEST_DEFAULTS: DestinationConfig = { forward: 3, weight: 1, upperThreshold: 0, lowerThreshold: 0, tunnelType: 0, tunnelPort: 0, tunnelFlags: 0 };
 const CMD: Partial<Record<BatchOp['op'], IpvsCmd>> = {
   addService: IpvsCmd.NEW_SERVICE,
   updateService: IpvsCmd.SET_SERVICE,

@@ -477,7 +477,8 @@ export function daemonAttrs(cfg: DaemonConfig): DaemonAttrs {
   return d;
 }
 
-const DEL_DEST_DEFAULTS: DestinationConfig = { forward: 3, weight: 1, upperThreshold: 0, lowerThreshold: 0, tunnelType: 0, tunnelPort: 0, tunnelFlags: 0 };
+/** The destination ipvsadm 1.31 sends with a delete (weight 1, DR); the kernel reads only ADDR and PORT. */
+export const DEL_DEST_DEFAULTS: DestinationConfig = { forward: 3, weight: 1, upperThreshold: 0, lowerThreshold: 0, tunnelType: 0, tunnelPort: 0, tunnelFlags: 0 };
 
 /** Request builders, one per operation; attributes and their order as ipvsadm 1.31 sends them. */
 export const req = {
