@@ -8,11 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { BatchOp, BatchResult, IpvsClient } from '../../src/ipvs/client';
-import { fastRestoreEntry } from '../../src/lvsadm/fast-restore';
-import { usageText, versionText } from '../../src/lvsadm/help';
 import { LvsadmDeps, main } from '../../src/lvsadm/main';
-import { Cmd, CommandEntry, checkEntry, parseOptions } from '../../src/lvsadm/options';
-import { RestoreReader } from '../../src/lvsadm/restore';
+import type { CommandEntry } from '../../src/lvsadm/options';
 import { Resolver } from '../../src/lvsadm/resolve';
 import { summarize } from '../lib/measure';
 import { makeState } from './state';
@@ -79,6 +76,11 @@ const MODES: Record<Mode, string> = {
 
 /** Per-line parsing alone: the full parser (parseOptions + checkEntry), or the fast path with it as fallback. */
 function parseOnly(rules: string, fast: boolean): Outcome {
+  // (required here, so that the restore mode also runs over lvsadm builds without these modules)
+  const { fastRestoreEntry } = require('../../src/lvsadm/fast-restore') as typeof import('../../src/lvsadm/fast-restore');
+  const { usageText, versionText } = require('../../src/lvsadm/help') as typeof import('../../src/lvsadm/help');
+  const { Cmd, checkEntry, parseOptions } = require('../../src/lvsadm/options') as typeof import('../../src/lvsadm/options');
+  const { RestoreReader } = require('../../src/lvsadm/restore') as typeof import('../../src/lvsadm/restore');
   const pc = { resolver: new Resolver() };
   const done = timer();
   const r = new RestoreReader(rules);
