@@ -3,7 +3,7 @@
 // slots of a pipeline with one promise for all of them.
 import { constants as osConstants } from 'os';
 import { NetlinkError, fromPackageError } from './errors';
-import { NLMSG_HDRLEN, NlFlags, NlMessage, NlMsgType, parseGenl, parseNlDone, parseNlError } from './message';
+import { NLMSG_HDRLEN, NlFlags, NlMessage, NlMsgType, parseGenl } from './message';
 import { ACK_BUDGET, GenlReply, GenlSocketOptions, RawSocketLike, ReplyVisitor } from './socket-types';
 
 /** Settles the requests of one pipeline into their slots, and the pipeline's promise when all have settled. */
@@ -161,7 +161,7 @@ export abstract class GenlPipeline {
         uncovered.pop();
         if (uncovered.length) last.covers = uncovered;
       }
-      if (runBuf) pieces.push(runBuf.subarray(runStart, runEnd));
+      if (runBuf) pieces.push(runStart === 0 && runEnd === runBuf.length ? runBuf : runBuf.subarray(runStart, runEnd));
       const data = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, bytes);
       const sent = seqs;
       uncovered = [];
@@ -325,19 +325,16 @@ export abstract class GenlPipeline {
         continue;
       }
       if (type === NlMsgType.ERROR) {
-        let error: number;
-        try {
-          error = parseNlError(buf.subarray(start + NLMSG_HDRLEN, start + len)).error;
-        } catch {
-          error = -osConstants.errno.EPROTO;
-        }
+        // struct nlmsgerr: the (negative) errno, then the request's header (parseNlError, read in place)
+        const error = len - NLMSG_HDRLEN >= 4 + NLMSG_HDRLEN ? buf.readInt32LE(start + NLMSG_HDRLEN) : -osConstants.errno.EPROTO;
         this.settle(seq);
         this.settleCovered(p);
         settled = true;
         if (error === 0) succeed(p);
         else failed(p, new NetlinkError(p.operation, -error, p.object));
       } else if (type === NlMsgType.DONE) {
-        const error = parseNlDone(buf.subarray(start + NLMSG_HDRLEN, start + len));
+        // NLMSG_DONE: an int, 0 or the negative errno the dump ended with (parseNlDone, read in place)
+        const error = len - NLMSG_HDRLEN >= 4 ? buf.readInt32LE(start + NLMSG_HDRLEN) : 0;
         this.settle(seq);
         settled = true;
         if (error === 0) succeed(p);
