@@ -9,7 +9,6 @@ import * as os from 'os';
 import * as path from 'path';
 import type { BatchOp, BatchResult, IpvsClient } from '../../src/ipvs/client';
 import { LvsadmDeps, main } from '../../src/lvsadm/main';
-import type { CommandEntry } from '../../src/lvsadm/options';
 import { Resolver } from '../../src/lvsadm/resolve';
 import { summarize } from '../lib/measure';
 import { makeState } from './state';
@@ -71,13 +70,13 @@ type Mode = 'restore' | 'parse-full' | 'parse-fast';
 const MODES: Record<Mode, string> = {
   restore: 'lvsadm -R (main, null client)',
   'parse-full': 'parse only, full parser',
-  'parse-fast': 'parse only, fast path',
+  'parse-fast': 'parse only, fast path (FastLine)',
 };
 
 /** Per-line parsing alone: the full parser (parseOptions + checkEntry), or the fast path with it as fallback. */
 function parseOnly(rules: string, fast: boolean): Outcome {
   // (required here, so that the restore mode also runs over lvsadm builds without these modules)
-  const { fastRestoreEntry } = require('../../src/lvsadm/fast-restore') as typeof import('../../src/lvsadm/fast-restore');
+  const { fastRestoreLine } = require('../../src/lvsadm/fast-restore') as typeof import('../../src/lvsadm/fast-restore');
   const { usageText, versionText } = require('../../src/lvsadm/help') as typeof import('../../src/lvsadm/help');
   const { Cmd, checkEntry, parseOptions } = require('../../src/lvsadm/options') as typeof import('../../src/lvsadm/options');
   const { RestoreReader } = require('../../src/lvsadm/restore') as typeof import('../../src/lvsadm/restore');
@@ -86,7 +85,9 @@ function parseOnly(rules: string, fast: boolean): Outcome {
   const r = new RestoreReader(rules);
   let ops = 0;
   for (let l = r.next(); l !== undefined; l = r.next()) {
-    let e: CommandEntry | undefined = fast ? fastRestoreEntry(l.args) : undefined;
+    // the fast path's result is a FastLine (what the restore loop turns into an operation), the full parser's an entry
+    const f = fast ? fastRestoreLine(l.args) : undefined;
+    let e: { cmd: number } | undefined = f;
     if (e === undefined) {
       const p = parseOptions(['lvsadm', ...l.args], pc, usageText, versionText);
       if (p.kind !== 'command') throw new Error(p.message);

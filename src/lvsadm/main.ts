@@ -9,7 +9,7 @@ import { usageText, versionText, versionWarning } from './help';
 import type { Lister } from './list';
 import { Cmd, CommandEntry, Fmt, Opt, checkEntry, parseOptions } from './options';
 import { RestoreReader } from './restore';
-import { fastRestoreEntry } from './fast-restore';
+import { fastLineOp, fastRestoreLine } from './fast-restore';
 import { AF_INET, AF_INET6, Resolver, inetNtop } from './resolve';
 
 /** Everything main() touches outside itself. */
@@ -30,7 +30,7 @@ export interface LvsadmDeps {
   uid: number;
   /** Operations per pipelined batch in -R (default 4096) */
   batchSize?: number;
-  /** -R parses canonical lines (ipvsadm -S's) with fast-restore.ts, the same entries (default true; tests compare) */
+  /** -R takes canonical lines (ipvsadm -S's) through fast-restore.ts, to the same operations (default true; tests compare) */
   restoreFastPath?: boolean;
 }
 
@@ -257,14 +257,18 @@ class Session {
     try {
       const fast = this.d.restoreFastPath ?? true;
       for (let line = lines.next(); line !== undefined; line = lines.next()) {
-        let e: CommandEntry | string | undefined = fast ? fastRestoreEntry(line.args) : undefined;
-        if (e === undefined) {
-          try {
-            e = this.parse([argv[0], ...line.args]);
-          } catch (err) {
-            await flush();
-            throw withRestoreLine(err, line);
-          }
+        const f = fast ? fastRestoreLine(line.args) : undefined;
+        if (f !== undefined) {
+          batch.push(fastLineOp(f));
+          if (batch.length >= max) await flush();
+          continue;
+        }
+        let e: CommandEntry | string;
+        try {
+          e = this.parse([argv[0], ...line.args]);
+        } catch (err) {
+          await flush();
+          throw withRestoreLine(err, line);
         }
         if (typeof e !== 'string' && e.cmd !== Cmd.LIST && e.cmd !== Cmd.SAVE && e.cmd !== Cmd.RESTORE) {
           batch.push(entryToOp(e));

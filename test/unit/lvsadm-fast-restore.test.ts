@@ -1,15 +1,17 @@
-// lvsadm -R's fast paths against the full ones, on generated valid and near-valid lines: fastRestoreEntry gives the
-// very CommandEntry of parseOptions + checkEntry (or declines), a whole restore with and without the fast path prints,
-// exits and programs the same, and readRestoreLines' plain-line split equals config_stream_read()'s scan.
+// lvsadm -R's fast paths against the full ones, on generated valid and near-valid lines: the fast path gives the
+// very CommandEntry of parseOptions + checkEntry and the same batch operation (or declines), a whole restore with and
+// without the fast path prints, exits and programs the same, and readRestoreLines' plain-line split equals
+// config_stream_read()'s scan.
 import t from 'tap';
 import * as assert from 'assert';
 import fc from 'fast-check';
 import { createFakeClient } from '../../src/ipvs/fake-client';
 import type { IpvsClient } from '../../src/ipvs/client';
 import { LvsadmExit } from '../../src/lvsadm/errors';
-import { fastRestoreEntry } from '../../src/lvsadm/fast-restore';
+import { fastRestoreEntry } from '../../src/lvsadm/fast-entry';
+import { fastLineOp, fastRestoreLine } from '../../src/lvsadm/fast-restore';
 import { usageText, versionText } from '../../src/lvsadm/help';
-import { LvsadmDeps, main } from '../../src/lvsadm/main';
+import { LvsadmDeps, entryToOp, main } from '../../src/lvsadm/main';
 import { CommandEntry, checkEntry, parseOptions } from '../../src/lvsadm/options';
 import { TABLE } from '../../src/lvsadm/popt-table';
 import { Resolver } from '../../src/lvsadm/resolve';
@@ -151,8 +153,10 @@ t.test('fast entries equal the full parser\'s; declined lines are anything', asy
         const full = fullParse(args, posix);
         assert.ok('entry' in full, `fast path took ${JSON.stringify(args)}; the full parser gives ${JSON.stringify(full)}`);
         assert.deepStrictEqual(fast, full.entry, JSON.stringify(args));
-        assert.deepStrictEqual([...fast.options], [...full.entry.options], `option order of ${JSON.stringify(args)}`);
       }
+      // and the restore loop's operation is the full path's
+      const full = fullParse(args, false) as { entry: CommandEntry };
+      assert.deepStrictEqual(fastLineOp(fastRestoreLine(args)!), entryToOp(full.entry), `operation of ${JSON.stringify(args)}`);
     }),
     { numRuns: 20000 },
   );
@@ -252,6 +256,7 @@ t.test('every line of ipvsadm -Sn (lvsadm\'s) takes the fast path, with the full
         const full = fullParse(line.args, false);
         assert.ok('entry' in full);
         assert.deepStrictEqual(fast, full.entry, line.args.join(' '));
+        assert.deepStrictEqual(fastLineOp(fastRestoreLine(line.args)!), entryToOp(full.entry), `operation of ${line.args.join(' ')}`);
       }
     }),
     { numRuns: 300 },
