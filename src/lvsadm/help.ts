@@ -2,8 +2,8 @@
 
 /** IP_VS_VERSION_CODE of ipvsadm 1.31's libipvs/ip_vs.h: "compiled with ... IPVS v1.2.1". */
 export const COMPILED_IPVS_VERSION = 0x010201;
-/** libipvs.h MINIMUM_IPVS_VERSION_* (1.1.4). */
-export const MINIMUM_IPVS_VERSION = 0x010104;
+import { MINIMUM_IPVS_VERSION } from './spec';
+export { MINIMUM_IPVS_VERSION };
 
 const nversion = (v: number) => `${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.${v & 0xff}`;
 

@@ -5,9 +5,8 @@ import type { BatchOp, IpvsClient } from '../ipvs/client';
 import { AddressFamily, ForwardMethod, SyncState, TunnelType } from '../ipvs/constants';
 import type { DaemonConfig, DestinationConfig, ServiceConfig, ServiceKey } from '../ipvs/types';
 import { ExitCode, IpvsFunc, LvsadmExit, errnoOf, ipvsStrerror, tryhelp } from './errors';
-import { usageText, versionText, versionWarning } from './help';
 import type { Lister } from './list';
-import { Cmd, CommandEntry, Fmt, Opt, checkEntry, parseOptions } from './options';
+import { Cmd, CommandEntry, Fmt, MINIMUM_IPVS_VERSION, Opt, checkEntry, parseOptions } from './options';
 import { RestoreReader } from './restore';
 import { fastLineOp, fastRestoreLine } from './fast-restore';
 import { AF_INET, AF_INET6, Resolver, inetNtop } from './resolve';
@@ -69,6 +68,11 @@ export function defaultDeps(openClient: () => Promise<IpvsClient>): LvsadmDeps {
     uid: typeof process.getuid === 'function' ? process.getuid() : 0,
   };
 }
+
+/** help.ts (-h, -v and the version warning texts), loaded when one of them is printed. */
+const help = () => require('./help') as typeof import('./help');
+const usageText = (program: string) => help().usageText(program);
+const versionText = () => help().versionText();
 
 const ENOPROTOOPT = 92;
 const EPERM = 1;
@@ -353,7 +357,7 @@ export async function main(argv: readonly string[], d: LvsadmDeps): Promise<numb
   let s: Session | undefined;
   try {
     s = await init(d);
-    d.stderr(versionWarning(s.info.versionCode));
+    if (s.info.versionCode < MINIMUM_IPVS_VERSION) d.stderr(help().versionWarning(s.info.versionCode));
     if (argv.length === 1) {
       await s.lister.listAll(Fmt.NONE);
       return 0;

@@ -107,6 +107,8 @@ export const SVC_F_SCHED3 = 0x20;
 export const TUN_F_CSUM = 1;
 export const TUN_F_REMCSUM = 2;
 
+/** libipvs.h MINIMUM_IPVS_VERSION_* (1.1.4): an older kernel gets ipvsadm's version warning. */
+export const MINIMUM_IPVS_VERSION = 0x010104;
 export const IPVS_SVC_PERSISTENT_TIMEOUT = 6 * 60;
 export const MAX_TIMEOUT = 86400 * 31;
 export const INT_MAX = 0x7fffffff;

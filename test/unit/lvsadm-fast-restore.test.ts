@@ -325,3 +325,14 @@ t.test('readRestoreLines: the plain-line split equals config_stream_read()\'s sc
   const rules = Array.from({ length: 50 }, (_, i) => `-a -t 10.0.0.${i}:80 -r 10.1.0.${i}:80 -m -w ${i}`).join('\n') + '\n';
   t.same(readRestoreLines(rules, true), readRestoreLines(rules, false), 'a rules file');
 });
+
+t.test('the version warning (help.ts, loaded lazily) is printed for a kernel older than IPVS 1.1.4 only', async (t) => {
+  const { versionWarning } = await import('../../src/lvsadm/help');
+  for (const [versionCode, warned] of [[0x010103, true], [0x010104, false], [0x010201, false]] as const) {
+    const c = createFakeClient();
+    const client = Object.assign(Object.create(c) as IpvsClient, { info: async () => ({ version: '', versionCode, connTableSize: 4096 }) });
+    const r = await run(client, ['-Sn'], '', true);
+    t.equal(r.stderr, warned ? versionWarning(versionCode) : '', `version 0x${versionCode.toString(16)}`);
+    if (warned) t.match(r.stderr, /^Warning: IPVS version mismatch: \n  Kernel compiled with IPVS version 1\.1\.3\n/);
+  }
+});
