@@ -74,36 +74,32 @@ interface TokenAction {
   hi: number;
 }
 
-/** The fast path's action for a popt table value, if it has one. */
-function actionOf(val: number): { act: Act; opt: Opt | -1; param: number } | undefined {
-  const byVal: Array<[number, Act, Opt | -1, number?]> = [
-    [ch('t'), Act.SERVICE, Opt.SERVICE, IPPROTO_TCP],
-    [ch('u'), Act.SERVICE, Opt.SERVICE, IPPROTO_UDP],
-    [Tag.SCTP_SERVICE, Act.SERVICE, Opt.SERVICE, IPPROTO_SCTP],
-    [ch('f'), Act.FWMARK, Opt.SERVICE],
-    [ch('6'), Act.IPV6, -1],
-    [ch('s'), Act.SCHEDULER, Opt.SCHEDULER],
-    [ch('p'), Act.PERSISTENT, Opt.PERSISTENT],
-    [ch('M'), Act.NETMASK, Opt.NETMASK],
-    [ch('r'), Act.SERVER, Opt.SERVER],
-    [ch('m'), Act.FORWARD, Opt.FORWARD, Fwd.MASQ],
-    [ch('i'), Act.FORWARD, Opt.FORWARD, Fwd.TUNNEL],
-    [ch('g'), Act.FORWARD, Opt.FORWARD, Fwd.DROUTE],
-    [ch('w'), Act.WEIGHT, Opt.WEIGHT],
-    [ch('x'), Act.UTHRESHOLD, Opt.UTHRESHOLD],
-    [ch('y'), Act.LTHRESHOLD, Opt.LTHRESHOLD],
-    [ch('o'), Act.ONEPACKET, Opt.ONEPACKET],
-    [Tag.PERSISTENCE_ENGINE, Act.PE, Opt.PERSISTENCE_ENGINE],
-    [ch('b'), Act.SCHED_FLAGS, Opt.SCHED_FLAGS],
-    [Tag.TUN_TYPE, Act.TUN_TYPE, Opt.TUN_TYPE],
-    [Tag.TUN_PORT, Act.TUN_PORT, Opt.TUN_PORT],
-    [Tag.TUN_NOCSUM, Act.TUN_NOCSUM, Opt.TUN_NOCSUM],
-    [Tag.TUN_CSUM, Act.TUN_CSUM, Opt.TUN_CSUM],
-    [Tag.TUN_REMCSUM, Act.TUN_REMCSUM, Opt.TUN_REMCSUM],
-  ];
-  const hit = byVal.find(([v]) => v === val);
-  return hit && { act: hit[1], opt: hit[2], param: hit[3] ?? 0 };
-}
+/** The fast path's action for a popt table value: the action, the option bit it sets, its parameter. */
+const ACTIONS = new Map<number, { act: Act; opt: Opt | -1; param: number }>([
+  [ch('t'), { act: Act.SERVICE, opt: Opt.SERVICE, param: IPPROTO_TCP }],
+  [ch('u'), { act: Act.SERVICE, opt: Opt.SERVICE, param: IPPROTO_UDP }],
+  [Tag.SCTP_SERVICE, { act: Act.SERVICE, opt: Opt.SERVICE, param: IPPROTO_SCTP }],
+  [ch('f'), { act: Act.FWMARK, opt: Opt.SERVICE, param: 0 }],
+  [ch('6'), { act: Act.IPV6, opt: -1, param: 0 }],
+  [ch('s'), { act: Act.SCHEDULER, opt: Opt.SCHEDULER, param: 0 }],
+  [ch('p'), { act: Act.PERSISTENT, opt: Opt.PERSISTENT, param: 0 }],
+  [ch('M'), { act: Act.NETMASK, opt: Opt.NETMASK, param: 0 }],
+  [ch('r'), { act: Act.SERVER, opt: Opt.SERVER, param: 0 }],
+  [ch('m'), { act: Act.FORWARD, opt: Opt.FORWARD, param: Fwd.MASQ }],
+  [ch('i'), { act: Act.FORWARD, opt: Opt.FORWARD, param: Fwd.TUNNEL }],
+  [ch('g'), { act: Act.FORWARD, opt: Opt.FORWARD, param: Fwd.DROUTE }],
+  [ch('w'), { act: Act.WEIGHT, opt: Opt.WEIGHT, param: 0 }],
+  [ch('x'), { act: Act.UTHRESHOLD, opt: Opt.UTHRESHOLD, param: 0 }],
+  [ch('y'), { act: Act.LTHRESHOLD, opt: Opt.LTHRESHOLD, param: 0 }],
+  [ch('o'), { act: Act.ONEPACKET, opt: Opt.ONEPACKET, param: 0 }],
+  [Tag.PERSISTENCE_ENGINE, { act: Act.PE, opt: Opt.PERSISTENCE_ENGINE, param: 0 }],
+  [ch('b'), { act: Act.SCHED_FLAGS, opt: Opt.SCHED_FLAGS, param: 0 }],
+  [Tag.TUN_TYPE, { act: Act.TUN_TYPE, opt: Opt.TUN_TYPE, param: 0 }],
+  [Tag.TUN_PORT, { act: Act.TUN_PORT, opt: Opt.TUN_PORT, param: 0 }],
+  [Tag.TUN_NOCSUM, { act: Act.TUN_NOCSUM, opt: Opt.TUN_NOCSUM, param: 0 }],
+  [Tag.TUN_CSUM, { act: Act.TUN_CSUM, opt: Opt.TUN_CSUM, param: 0 }],
+  [Tag.TUN_REMCSUM, { act: Act.TUN_REMCSUM, opt: Opt.TUN_REMCSUM, param: 0 }],
+]);
 
 /** The commands the fast path takes (ipvsadm -S writes -A and -a). */
 const COMMAND_VALS = new Map<number, Cmd>([
@@ -127,7 +123,7 @@ const OPTION_TOKENS = new Map<string, TokenAction>();
       if (tok === undefined || seen.has(tok)) continue;
       seen.add(tok);
       const cmd = COMMAND_VALS.get(o.val);
-      const a = actionOf(o.val);
+      const a = ACTIONS.get(o.val);
       if (cmd !== undefined) COMMAND_TOKENS.set(tok, cmd);
       else if (a) OPTION_TOKENS.set(tok, { act: a.act, param: a.param, lo: bitLo(a.opt), hi: bitHi(a.opt), arg: o.argInfo, optional: o.optional === true });
     }
