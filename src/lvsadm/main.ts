@@ -6,7 +6,7 @@ import { AddressFamily, ForwardMethod, SyncState, TunnelType } from '../ipvs/con
 import type { DaemonConfig, DestinationConfig, ServiceConfig, ServiceKey } from '../ipvs/types';
 import { ExitCode, IpvsFunc, LvsadmExit, errnoOf, ipvsStrerror, tryhelp } from './errors';
 import type { Lister } from './list';
-import { Cmd, CommandEntry, Fmt, MINIMUM_IPVS_VERSION, Opt, checkEntry, parseOptions } from './options';
+import { Cmd, CommandEntry, Fmt, MINIMUM_IPVS_VERSION, Opt } from './spec';
 import { RestoreReader } from './restore';
 import { fastLineOp, fastRestoreLine } from './fast-restore';
 import { AF_INET, AF_INET6, Resolver, inetNtop } from './resolve';
@@ -193,6 +193,8 @@ class Session {
 
   private parse(argv: readonly string[]): CommandEntry | string {
     const posix = this.d.env.POSIXLY_CORRECT !== undefined || this.d.env.POSIX_ME_HARDER !== undefined;
+    // (the full parser: loaded here, as a restore of canonical lines may not need it at all)
+    const { checkEntry, parseOptions } = require('./options') as typeof import('./options');
     const r = parseOptions(argv, { resolver: this.d.resolver, posixMeHarder: posix }, usageText, versionText);
     if (r.kind === 'popt-error') return r.message;
     return checkEntry(r.entry);
@@ -200,6 +202,9 @@ class Session {
 
   /** ipvsadm process_options(): the status main() returns (0 or -1) unless it exits. */
   async processOptions(argv: readonly string[], readingStdin: boolean): Promise<number> {
+    // "-R" alone, as restores run: the full parser's entry would be the bare restore command (no option, so
+    // checkEntry passes), and the parser need not be loaded for it
+    if (argv.length === 2 && (argv[1] === '-R' || argv[1] === '--restore')) return this.restore(argv, readingStdin);
     const e = this.parse(argv);
     if (typeof e === 'string') {
       this.d.stderr(e);
