@@ -332,6 +332,8 @@ const CASES: Array<string[] | { args: string[]; input?: string; env?: Record<str
   { args: ['-R'], input: '-C\r\n-A\t-t 1.2.3.4:80\r\n' },
   { args: ['-R'], input: '-C\n-A -t 1.2.3.4:80  \t' },
   { args: ['-R', '-n'] },
+  { args: ['--restore'], input: '-A -t 1.2.3.4:80\n-a -t 1.2.3.4:80 -r 1.2.3.5 -m\n' },
+  { args: ['-R'], input: '-A -t 1.2.3.4:80\n', env: { POSIXLY_CORRECT: '1' } },
   { args: ['-A', 'x', '-t', '1.2.3.4:80'], env: { POSIXLY_CORRECT: '1' } },
   { args: ['-L', 'x', '-n'], env: { POSIXLY_CORRECT: '1' } },
 ];
