@@ -43,10 +43,9 @@ export function defaultDeps(openClient: () => Promise<IpvsClient>): LvsadmDeps {
       try {
         // a file or pipe read to its end without setting up process.stdin's stream
         return fs.readFileSync(0, 'latin1');
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      } catch {
+        // a non-blocking descriptor (EAGAIN), a closed one: process.stdin's stream as before
       }
-      // a non-blocking descriptor (EAGAIN): the stream waits for it
       const chunks: Buffer[] = [];
       for await (const c of process.stdin) chunks.push(c as Buffer);
       return Buffer.concat(chunks).toString('latin1');
