@@ -70,7 +70,7 @@ export function removeStalePid(file: string): void {
  */
 /** What every process of the daemon starts with: its logger (-l, -D, --log-format), the file (-f) and config id (-i). */
 export function daemonStart(args: DaemonArgs, name?: string): { log: Logger; file: string; configId: string } {
-  const log = createLogger({ console: args.logConsole, detail: args.logDetail, format: (args.logFormat as 'json' | 'text' | 'auto') ?? 'auto', ...(name ? { name } : {}) });
+  const log = createLogger({ console: args.logConsole, detail: args.logDetail, format: (args.logFormat as 'json' | 'text' | 'auto') ?? 'auto', batched: true, ...(name ? { name } : {}) });
   return { log, file: args.useFile ?? DEFAULT_CONFIG_FILE, configId: args.configId ?? configIdDefault() };
 }
 

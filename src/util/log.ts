@@ -2,6 +2,8 @@
 // text mode for terminals, keepalived's -l (log to console) and -D (detailed) flags.
 import pino, { Logger, LevelWithSilent } from 'pino';
 import { Writable } from 'stream';
+import { isatty } from 'tty';
+import { BatchedFdSink, LOG_FLUSH_MS } from './log-sink';
 
 export type LogFormat = 'json' | 'text' | 'auto';
 
@@ -18,6 +20,11 @@ export interface LogOptions {
   stream?: NodeJS.WritableStream;
   /** Process name in each line (keepalived prefixes Keepalived_vrrp / Keepalived_healthcheckers). */
   name?: string;
+  /**
+   * The daemon: stdout/stderr that is not a terminal gets lines in batches (log-sink.ts: one write per 100 ms instead
+   * of one per line). Short-lived commands keep one write per line.
+   */
+  batched?: boolean;
 }
 
 export type { Logger };
@@ -65,8 +72,21 @@ export function textStream(out: NodeJS.WritableStream): Writable {
   });
 }
 
+const sinks = new Map<number, BatchedFdSink>();
+
+/** stdout (1) or stderr (2) for a logger: the stream itself, or one batching sink per descriptor per process. */
+function stdDestination(fd: 1 | 2, batched: boolean): NodeJS.WritableStream {
+  // isatty(fd), not process.stdout.isTTY: that getter would set up Node's stream on the descriptor for nothing
+  // LVSK_LOG_BATCH_MS: the batching interval; 0 = one write per line (a process that needs every line at once)
+  const ms = Number(process.env.LVSK_LOG_BATCH_MS ?? LOG_FLUSH_MS);
+  if (!batched || !(ms > 0) || isatty(fd)) return fd === 2 ? process.stderr : process.stdout;
+  let s = sinks.get(fd);
+  if (!s) sinks.set(fd, (s = new BatchedFdSink(fd, ms)));
+  return s;
+}
+
 export function createLogger(opts: LogOptions = {}): Logger {
-  const dest = opts.stream ?? (opts.console ? process.stderr : process.stdout);
+  const dest = opts.stream ?? stdDestination(opts.console ? 2 : 1, opts.batched ?? false);
   const isTty = Boolean((dest as { isTTY?: boolean }).isTTY);
   const format = opts.format && opts.format !== 'auto' ? opts.format : isTty ? 'text' : 'json';
   const level: LevelWithSilent = opts.level ?? (opts.detail ? 'debug' : 'info');

@@ -83,7 +83,9 @@ t.test('parent life cycle with fake children', async (t) => {
   const kids: FakeChild[] = [];
   const args = parseDaemonArgs(['-n', '-l', '-f', conf, '-p', pidFile, '-r', path.join(dir, 'v.pid'), '-c', path.join(dir, 'c.pid'), `--status-listen=${sock}`, '--log-format=json']);
   const out: string[] = [];
-  // -l: the logs go to stderr (stdout carries TAP)
+  // -l: the logs go to stderr (stdout carries TAP), captured below: one write per line, not the daemon's batches
+  process.env.LVSK_LOG_BATCH_MS = '0';
+  t.teardown(() => void delete process.env.LVSK_LOG_BATCH_MS);
   const ew = process.stderr.write.bind(process.stderr);
   (process.stderr as unknown as { write: unknown }).write = (s: string) => (out.push(String(s)), true);
   t.teardown(() => void ((process.stderr as unknown as { write: unknown }).write = ew));
