@@ -28,7 +28,7 @@ export interface ReconcilerOptions {
 export type PassReason = 'start' | 'change' | 'resync' | 'reload' | 'stop';
 
 /** The resync period is at least this many times the duration of the last kernel dump. */
-export const RESYNC_DUMP_FACTOR = 10;
+export const RESYNC_DUMP_FACTOR = 50;
 
 export interface PassResult {
   reason: PassReason;
@@ -126,7 +126,7 @@ export class Reconciler {
 
   /**
    * The resync period: resyncMs, but at least RESYNC_DUMP_FACTOR times the last dump, so that drift repair never
-   * takes more than a tenth of the process's time (a dump of 10,000 services takes seconds; under emulation, tens).
+   * takes more than 2% of the process's time (a dump of 10,000 services takes seconds; under emulation, tens).
    */
   resyncInterval(): number {
     const ms = this.o.resyncMs ?? 10_000;
