@@ -25,11 +25,19 @@ export class RestoreReader {
   private i = 0;
   private line = 1;
   private done = false;
+  /** No tab, CR or blank run anywhere, no line starting or ending in a blank: every non-empty line is plain. */
+  private readonly allPlain: boolean;
+  /** No "ipvsadm" anywhere: no token to drop. */
+  private readonly noIpvsadm: boolean;
 
   constructor(
     private readonly text: string,
     private readonly fast = true,
-  ) {}
+  ) {
+    this.allPlain =
+      fast && text.charCodeAt(0) !== 32 && text.indexOf('\t') < 0 && text.indexOf('\r') < 0 && text.indexOf('  ') < 0 && text.indexOf(' \n') < 0 && text.indexOf('\n ') < 0;
+    this.noIpvsadm = text.indexOf('ipvsadm') < 0;
+  }
 
   /** The next line with tokens, or undefined at the end of the input. */
   next(): RestoreLine | undefined {
@@ -39,11 +47,11 @@ export class RestoreReader {
       const i = this.i;
       if (this.fast) {
         const nl = text.indexOf('\n', i);
-        if (nl > i && nl - i < MAX_LINE_LENGTH && text.charCodeAt(i) !== 32 && text.charCodeAt(nl - 1) !== 32) {
+        if (nl > i && nl - i < MAX_LINE_LENGTH && (this.allPlain || (text.charCodeAt(i) !== 32 && text.charCodeAt(nl - 1) !== 32))) {
           const seg = text.slice(i, nl);
-          if (seg.indexOf('\t') < 0 && seg.indexOf('\r') < 0 && seg.indexOf('  ') < 0) {
+          if (this.allPlain || (seg.indexOf('\t') < 0 && seg.indexOf('\r') < 0 && seg.indexOf('  ') < 0)) {
             const args = seg.split(' ');
-            for (let k = args.indexOf('ipvsadm'); k >= 0; k = args.indexOf('ipvsadm', k)) args.splice(k, 1);
+            if (!this.noIpvsadm) for (let k = args.indexOf('ipvsadm'); k >= 0; k = args.indexOf('ipvsadm', k)) args.splice(k, 1);
             const lineNo = this.line++;
             this.i = nl + 1;
             if (args.length > 0) return { lineNo, args };

@@ -322,6 +322,16 @@ t.test('readRestoreLines: the plain-line split equals config_stream_read()\'s sc
     }),
     { numRuns: 5000 },
   );
+  // texts made of plain lines only (the reader's whole-text shortcut), with and without "ipvsadm" tokens
+  const token = fc.constantFrom('-A', '-t', '1.2.3.4:80', 'ipvsadm', 'x', 'a'.repeat(4095), 'b'.repeat(4100));
+  const plainLine = fc.array(token, { maxLength: 6 }).map((l) => l.join(' '));
+  fc.assert(
+    fc.property(fc.array(plainLine, { maxLength: 12 }), fc.boolean(), (lines, lastNewline) => {
+      const text = lines.join('\n') + (lastNewline ? '\n' : '');
+      assert.deepStrictEqual(readRestoreLines(text, true), readRestoreLines(text, false), JSON.stringify(text));
+    }),
+    { numRuns: 3000 },
+  );
   const rules = Array.from({ length: 50 }, (_, i) => `-a -t 10.0.0.${i}:80 -r 10.1.0.${i}:80 -m -w ${i}`).join('\n') + '\n';
   t.same(readRestoreLines(rules, true), readRestoreLines(rules, false), 'a rules file');
 });
