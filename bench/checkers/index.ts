@@ -12,7 +12,7 @@ import type { IpvsClient } from '../../src/ipvs/client';
 import { AddressFamily, Protocol } from '../../src/ipvs/constants';
 import { ServerFarm, createServerNet, sleep, type ServerNet } from '../../test/helpers/vm-servers';
 import { BenchLayout, CheckKind, RS_PORT, RS_PREFIX, VICTIM_PORT, VICTIM_VS, benchConfig, detectionBoundMs, rsAddress, victimIndexes } from './config';
-import { countDestinations, sampleTree } from './proc';
+import { countDestinations, sampleTree, threadTimes } from './proc';
 import { Daemon, Impl, running, startDaemon, stopDaemon } from './daemon';
 
 const NS = 'lvsk-bench-rs';
@@ -138,9 +138,18 @@ async function runImpl(impl: Impl, l: BenchLayout, conf: string, dir: string, fa
     const trialsDone = trials(l, farm, client, r.latencyMs, () => windowsDone, 1000);
     for (let w = 0; w <= REPEATS; w++) {
       const a = sampleTree(d.child.pid!);
+      const ta = process.env.LVSK_BENCH_THREADS ? threadTimes(d.child.pid!) : undefined;
       const fa = await farm.stats();
       await sleep(WINDOW_S * 1000);
       const b = sampleTree(d.child.pid!);
+      if (ta) {
+        const lines = [...threadTimes(d.child.pid!)].map(([k, v]) => {
+          const u = v.user - (ta.get(k)?.user ?? 0);
+          const s = v.sys - (ta.get(k)?.sys ?? 0);
+          return `${k}: user ${u.toFixed(2)} s, sys ${s.toFixed(2)} s`;
+        });
+        process.stderr.write(`threads of ${impl} over ${WINDOW_S} s: ${lines.filter((l) => !/user 0\.00 s, sys 0\.00 s/.test(l)).join('; ')}\n`);
+      }
       const fb = await farm.stats();
       if (!running(d)) throw new Error(`${impl} exited: ${d.log().slice(-2000)}`);
       if (w === 0) continue; // warm-up window, discarded

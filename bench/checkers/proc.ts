@@ -92,3 +92,25 @@ export function countDestinations(): number {
   for (let i = text.indexOf('\n  -> '); i >= 0; i = text.indexOf('\n  -> ', i + 1)) if (/^[0-9A-F[]/.test(text.slice(i + 6, i + 7))) n++;
   return n;
 }
+
+/** utime and stime (seconds) of every thread of `pid`, by "tid comm" (LVSK_BENCH_THREADS: where a daemon's CPU goes). */
+export function threadTimes(pid: number): Map<string, { user: number; sys: number }> {
+  const out = new Map<string, { user: number; sys: number }>();
+  let tids: string[] = [];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const text = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      out.set(`${tid} ${comm}`, { user: Number(f[11]) / CLK_TCK, sys: Number(f[12]) / CLK_TCK });
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
