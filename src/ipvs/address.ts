@@ -1,5 +1,5 @@
 // IPv4/IPv6 address text <-> bytes (union nf_inet_addr layout), with RFC 5952 canonical IPv6 text.
-import { isIPv4, isIPv6 } from 'net';
+import { isIPv4Text as isIPv4, isIPv6Text as isIPv6 } from './ip-text';
 import { AddressFamily } from './constants';
 
 export class AddressError extends Error {
