@@ -7,6 +7,7 @@ import {
   CheckerKind,
   CheckFn,
   CheckResult,
+  CheckStartFn,
   CheckTarget,
   TargetOf,
   targetLabel,
@@ -140,6 +141,11 @@ export interface SchedulerOptions {
   random?: () => number;
   /** Checker implementation per kind; default: the modules in src/check. */
   checkers?: Partial<Record<CheckerKind, CheckFn>>;
+  /**
+   * Callback-form checkers tried before `checkers` (no AbortController or promise per attempt); default: TCP_CHECK's
+   * when `checkers` is not given, none otherwise (an injected checker is always the one that runs).
+   */
+  starters?: Partial<Record<CheckerKind, CheckStartFn>>;
   /** Maximum attempts in flight (default 1024; each holds a socket or a process). Due jobs wait in FIFO order. */
   maxConcurrent?: number;
   /** FILE_CHECK initial state, read synchronously when the checker is added; default: file.ts probeFile. */
@@ -169,7 +175,8 @@ interface Job {
   /** sequence of the live heap entry; stale entries are skipped. */
   dueSeq: number;
   dueAt: number | undefined;
-  abort?: AbortController;
+  /** aborts the attempt in flight (its AbortController, or a callback-form checker's abort function) */
+  abort?: { abort(reason?: unknown): void };
   lastResult?: CheckResult;
   weight?: number;
   weightDelta?: number;
@@ -290,6 +297,7 @@ export class CheckScheduler extends EventEmitter {
   private watchFile?: (path: string, onChange: () => void) => () => void;
   private probeFile?: (target: TargetOf<CheckerKind.File>) => CheckResult;
   private checkers: Partial<Record<CheckerKind, CheckFn>>;
+  private starters: Partial<Record<CheckerKind, CheckStartFn>>;
   private jobs = new Map<string, Job>();
   private byId = new Map<string, Job>();
   private heap = new Heap();
@@ -311,6 +319,7 @@ export class CheckScheduler extends EventEmitter {
     this.abortGraceMs = Math.max(0, opts.abortGraceMs ?? 3000);
     this.httpOne = (opts.httpUrlsPerAttempt ?? 'one') === 'one';
     this.checkers = opts.checkers ?? {};
+    this.starters = opts.starters ?? (opts.checkers ? {} : loadDefaultStarters());
     this.watchFile = opts.watchFile;
     this.probeFile = opts.probeFile;
     if (!opts.checkers) {
@@ -507,6 +516,8 @@ export class CheckScheduler extends EventEmitter {
   }
 
   private drain(): void {
+    // not while stopped: an abort in stop() can finish an attempt synchronously (the callback form)
+    if (!this.started) return;
     while (this.inflight < this.maxConcurrent && this.ready.length > 0) {
       const job = this.ready.shift()!;
       job.queued = false;
@@ -525,25 +536,26 @@ export class CheckScheduler extends EventEmitter {
       return;
     }
     const fn = this.checkers[t.kind];
-    if (!fn) {
+    const start = this.starters[t.kind];
+    if (!fn && !start) {
       this.emit('log', { jobKey: job.key, message: `no checker implementation for ${t.kind}`, at: this.clock.now() });
       return;
     }
     // SMTP: smtp_start_check_thread resets retry_it at the start of every delay_loop cycle.
     if (retryStyle(t.kind) === RetryStyle.PerCycle && !job.nextIsRetry) job.state = { ...job.state, retryIt: 0 };
     const probe = this.attemptTarget(job);
-    const ac = new AbortController();
-    job.abort = ac;
     job.running = true;
     this.inflight++;
     const startedAt = this.clock.now();
     const epoch = this.epoch;
     const timeoutMs = attemptTimeoutMs(probe);
     let done = false;
+    let timer: unknown;
+    let grace: unknown;
     const finish = (res: CheckResult): void => {
       if (done) return;
       done = true;
-      this.clock.clearTimeout(timer);
+      if (timer !== undefined) this.clock.clearTimeout(timer);
       if (grace !== undefined) this.clock.clearTimeout(grace);
       this.inflight--;
       job.running = false;
@@ -551,20 +563,30 @@ export class CheckScheduler extends EventEmitter {
       if (!job.removed && this.started && epoch === this.epoch) this.complete(job, res, startedAt);
       this.drain();
     };
+    // the callback form first (TCP_CHECK): no AbortController and no promise per attempt
+    const abortFn = start?.(probe, finish);
+    if (done) return; // (a checker that answered at once, against the CheckStartFn contract)
+    let ac: AbortController | undefined;
+    if (abortFn) job.abort = { abort: abortFn };
+    else {
+      ac = new AbortController();
+      job.abort = ac;
+    }
     // On timeout the checker is aborted and its own verdict is used if it comes within the grace period (UDP_CHECK
     // without require_reply succeeds on a read timeout, layer4.c udp_socket_state; MISC_CHECK reaps its child first).
-    let grace: unknown;
-    const timer = this.clock.setTimeout(() => {
-      ac.abort(new CheckTimeoutError(timeoutMs));
+    timer = this.clock.setTimeout(() => {
+      timer = undefined;
+      job.abort?.abort(new CheckTimeoutError(timeoutMs));
       if (!done)
         grace = this.clock.setTimeout(
           () => finish({ ok: false, message: 'timeout', latencyMs: timeoutMs, timedOut: true }),
           this.abortGraceMs,
         );
     }, timeoutMs);
+    if (abortFn) return;
     let p: Promise<CheckResult>;
     try {
-      p = fn(probe, ac.signal);
+      p = fn!(probe, ac!.signal);
     } catch (e) {
       p = Promise.reject(e);
     }
@@ -661,6 +683,15 @@ const defaultProbe = (t: TargetOf<CheckerKind.File>): CheckResult => (require('.
  * The checker modules, each loaded on its first attempt: a configuration with TCP_CHECKs only does not load undici,
  * the DNS codec or the ICMP sockets (module loading is most of a start under emulation, and memory everywhere).
  */
+/** The default callback-form checkers: TCP_CHECK on the bare TCP handle (tcp.ts startTcp). */
+export function loadDefaultStarters(): Partial<Record<CheckerKind, CheckStartFn>> {
+  let start: CheckStartFn | undefined;
+  return {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    [CheckerKind.Tcp]: (target, done) => (start ??= (require('./tcp') as typeof import('./tcp')).startTcp as CheckStartFn)(target, done),
+  };
+}
+
 export function loadDefaultCheckers(): Partial<Record<CheckerKind, CheckFn>> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const lazy = (load: () => CheckFn): CheckFn => {

@@ -2,7 +2,27 @@
 
 import { tcpConnect } from './sockopt';
 import { tcpProbe, tcpProbeAvailable } from './tcp-probe';
-import { abortMessage, CheckerKind, CheckResult, failResult, okResult, performanceNow, TargetOf } from './types';
+import { abortMessage, abortReasonMessage, CheckerKind, CheckResult, failResult, okResult, performanceNow, TargetOf } from './types';
+
+/**
+ * The callback form (CheckStartFn) on the bare TCP handle: what the scheduler runs for TCP_CHECK. Undefined when the
+ * target needs net.Socket (fwmark, bind_if, a scoped bind address).
+ */
+export function startTcp(target: TargetOf<CheckerKind.Tcp>, done: (r: CheckResult) => void): ((reason: unknown) => void) | undefined {
+  if (!tcpProbeAvailable(target.conn)) return undefined;
+  const started = performanceNow();
+  let over = false;
+  const cancel = tcpProbe(target.conn, (code) => {
+    over = true;
+    done(code === undefined ? okResult('TCP connection success', started) : failResult(`TCP connection failed: ${code}`, started));
+  });
+  return (reason) => {
+    if (over) return;
+    over = true;
+    cancel();
+    done(failResult(abortReasonMessage(reason, 'TCP connection'), started, { timedOut: true }));
+  };
+}
 
 /** Connects (from bindto:bind_port when given) and closes at once. Refused, reset, unreachable or timeout = failure. */
 export function checkTcp(target: TargetOf<CheckerKind.Tcp>, signal: AbortSignal): Promise<CheckResult> {

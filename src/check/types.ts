@@ -189,6 +189,19 @@ export interface CheckResult {
 /** A checker plugin: one attempt, no policy. Must settle soon after `signal` aborts. */
 export type CheckFn<T extends CheckTarget = CheckTarget> = (target: T, signal: AbortSignal) => Promise<CheckResult>;
 
+/**
+ * The callback form of a checker, for the hottest kinds (TCP_CHECK): no AbortController and no promise per attempt.
+ * Starts an attempt and returns its abort function, or undefined when this target needs the CheckFn (then nothing
+ * was started). `done` is called exactly once, never synchronously; after an abort the checker still calls it,
+ * at once, with its verdict (abortMessage wording), as a CheckFn would resolve.
+ */
+export type CheckStartFn<T extends CheckTarget = CheckTarget> = (target: T, done: (r: CheckResult) => void) => ((reason: unknown) => void) | undefined;
+
+/** abortMessage() for an abort reason rather than a signal. */
+export function abortReasonMessage(reason: unknown, what: string): string {
+  return reason instanceof Error && reason.name === 'TimeoutError' ? `${what} timeout` : `${what} aborted`;
+}
+
 /** Error with a stable code, raised by checker helpers and codecs. */
 export class CheckError extends Error {
   readonly code: string;
@@ -256,9 +269,7 @@ export function performanceNow(): number {
 
 /** Message for an aborted attempt: keepalived says "timeout". */
 export function abortMessage(signal: AbortSignal, what: string): string {
-  const r: unknown = signal.reason;
-  if (r instanceof Error && r.name === 'TimeoutError') return `${what} timeout`;
-  return `${what} aborted`;
+  return abortReasonMessage(signal.reason, what);
 }
 
 /** Socket address string for node APIs: IPv6 link-local gets "%ifname" from bind_if. */
