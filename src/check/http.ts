@@ -25,8 +25,8 @@ import {
 type HttpTarget = TargetOf<CheckerKind.HttpGet | CheckerKind.SslGet>;
 
 /** check_http.h: status codes outside 100..599 never match; the default set is 200..299. */
-export const HTTP_STATUS_CODE_MIN = 100;
-export const HTTP_STATUS_CODE_MAX = 599;
+import { HTTP_STATUS_CODE_MAX, HTTP_STATUS_CODE_MIN } from './types';
+export { HTTP_STATUS_CODE_MIN, HTTP_STATUS_CODE_MAX };
 
 export function statusAccepted(url: HttpUrl, code: number): boolean {
   if (code < HTTP_STATUS_CODE_MIN || code > HTTP_STATUS_CODE_MAX) return false;

@@ -70,6 +70,10 @@ export interface HttpUrl {
 
 export type HttpProtocol = '1.0' | '1.0C' | '1.1';
 
+/** status_code values keepalived accepts (check_http.c: 100-599). Here so that validation does not load undici. */
+export const HTTP_STATUS_CODE_MIN = 100;
+export const HTTP_STATUS_CODE_MAX = 599;
+
 export interface HttpCheckOptions {
   urls: HttpUrl[];
   /** virtualhost at checker level; else the real server's, else the virtual server's (the lead fills the inherited one). */

@@ -2,13 +2,12 @@
 // errors mean keepalived would drop the checker ("- ignoring"/"- skipping"), warnings keep it.
 
 import net from 'node:net';
-import { CheckerKind, CheckError, CheckTarget } from './types';
+import { CheckerKind, CheckError, CheckTarget, HTTP_STATUS_CODE_MAX, HTTP_STATUS_CODE_MIN } from './types';
 import { sockoptAddon } from './sockopt';
 import { parseDigest } from './digest';
 import { parseHex } from './udp';
 import { encodeName } from './dns';
 import { targetArgv } from './misc';
-import { HTTP_STATUS_CODE_MAX, HTTP_STATUS_CODE_MIN } from './http';
 
 export interface TargetIssue {
   severity: 'error' | 'warning';

@@ -1,7 +1,7 @@
 // The IPVS reconcile loop: actual = the kernel's dump, ops = diff(desired, actual, owned), applied in pipelined
 // batches. Runs on demand (coalesced health changes) and periodically (drift repair); adopts existing entries at
 // start (no flush) and leaves services it does not own alone.
-import type { Clock } from '../check/index';
+import type { Clock } from '../check/scheduler';
 import type { IpvsClient } from '../ipvs/client';
 import type { Logger } from '../util/log';
 import type { Metrics } from '../daemon/metrics';

@@ -1,8 +1,12 @@
 // Maps the keepalived model's checkers (config/model.ts) onto the health checkers' CheckTarget (check/types.ts),
 // with keepalived's inheritance: connect_ip/port from the real server, virtualhost from the real or virtual server.
-import { CheckerKind, CheckTarget, HttpProtocol, makeTiming, targetArgv, validateTarget } from '../check/index';
+// the checker modules themselves (http.ts with undici, ...) load only when a check of their kind runs
+import { CheckerKind, CheckTarget, HttpProtocol, makeTiming } from '../check/types';
+import { targetArgv } from '../check/misc';
+import { validateTarget } from '../check/validate';
 import { scriptGateFor, scriptPolicyOf } from '../util/script-runner';
-import type { DnsTypeName, ServiceProtocol, TargetIssue } from '../check/index';
+import type { DnsTypeName, ServiceProtocol } from '../check/types';
+import type { TargetIssue } from '../check/validate';
 import type { Checker, Config, RealServer, VirtualServer } from '../config/model';
 
 export interface PlannedChecker {
