@@ -27,6 +27,9 @@ export interface ReconcilerOptions {
 
 export type PassReason = 'start' | 'change' | 'resync' | 'reload' | 'stop';
 
+/** A start or reload pass with more ops than this logs one summary line instead of one line per op. */
+export const SUMMARY_OPS = 20;
+
 /** The resync period is at least this many times the duration of the last kernel dump. */
 export const RESYNC_DUMP_FACTOR = 50;
 
@@ -165,14 +168,23 @@ export class Reconciler {
       outcomes = ops.length ? await executeOps(client, ops, this.o.batchSize) : [];
       // the cache is this reconciler's own (a dump, or the previous cache): updated in place
       if (outcomes.every((x) => x.ok)) this.cache = applyOpsInPlace(actual, ops);
+      // a large start or reload pass is summed up in one line (its ops at debug); failures and drift repairs always
+      // get a line each
+      const summed = (reason === 'start' || reason === 'reload') && outcomes.length > SUMMARY_OPS;
+      const counts = new Map<string, number>();
       for (const oc of outcomes) {
         const line = describeOp(oc.op) + (oc.note ? ` [${oc.note}]` : '');
         this.o.metrics?.ipvsOps.inc({ op: oc.op.op, result: oc.ok ? 'ok' : 'error' });
         if (!oc.ok) log.error({ err: oc.error, op: oc.op.op }, `IPVS ${line} failed: ${oc.error?.message ?? 'unknown error'}`);
         else if (reason === 'resync') log.warn({ op: oc.op.op }, `repairing IPVS drift: ${line}`);
-        else log.info({ op: oc.op.op }, `IPVS ${line}`);
+        else if (summed) {
+          counts.set(oc.op.op, (counts.get(oc.op.op) ?? 0) + 1);
+          log.debug({ op: oc.op.op }, `IPVS ${line}`);
+        } else log.info({ op: oc.op.op }, `IPVS ${line}`);
         if (oc.ok && oc.op.op === 'del-service') this.owned.delete(serviceId(oc.op.service));
       }
+      if (summed && counts.size)
+        log.info({ ops: Object.fromEntries(counts) }, `IPVS ${reason}: ${[...counts].map(([op, n]) => `${n} ${op}`).join(', ')} (each at debug level)`);
       this.passes++;
       this.lastPass = { reason, at: Date.now(), ops: outcomes.length, failed: outcomes.filter((x) => !x.ok).length };
       this.onPass?.({ reason, ops: outcomes });

@@ -102,3 +102,20 @@ t.test('property: random scoped changes converge like whole-table passes', async
   );
   t.pass('converged every time');
 });
+
+t.test('a large start pass logs one summary line; a small change pass one line per op', async (t) => {
+  const lines: Array<{ level: number; msg: string }> = [];
+  const logOf = createLogger({ stream: new Writable({ write: (c, _e, cb) => (lines.push(...String(c).split('\n').filter(Boolean).map((l) => JSON.parse(l))), cb()) }), format: 'json', level: 'debug' });
+  const m = model(10, 4);
+  const rec = new Reconciler({ client: createFakeClient(), desired: m.desired, log: logOf, clock: new ManualClock(0), resyncMs: 0 });
+  await rec.start();
+  const info = lines.filter((l) => l.level === 30 && l.msg.startsWith('IPVS'));
+  t.same(info.map((l) => l.msg), ['IPVS start: 10 add-service, 40 add-dest (each at debug level)']);
+  t.equal(lines.filter((l) => l.level === 20 && l.msg.startsWith('IPVS add-')).length, 50, 'every op at debug');
+  lines.length = 0;
+  m.health[3]![1] = -1;
+  rec.trigger('change', ['vs3']);
+  await rec.idle();
+  t.same(lines.filter((l) => l.level === 30).map((l) => l.msg), ['IPVS del-dest TCP 10.0.0.4:80 -> 10.1.3.2:80 (not in the desired table)']);
+  await rec.stop(false);
+});
