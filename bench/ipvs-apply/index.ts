@@ -21,12 +21,19 @@ function timeIpvsadmRestore(file: string): number {
   return timeRestore('ipvsadm', file);
 }
 
-/** Our lvsadm binary (dist/src/cli/lvsadm.js), run by the node running this benchmark. */
+/** Our lvsadm binary (dist/src/cli/lvsadm.js), run as its #! line says (node options included) by this node. */
 const LVSADM = path.resolve(__dirname, '../../src/cli/lvsadm.js');
+
+/** The node options of a script's "#!/usr/bin/env -S node OPTIONS" line (what running the installed command gives). */
+export function shebangNodeOptions(file: string): string[] {
+  const first = fs.readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!.*?\bnode\b(.*)$/.exec(first);
+  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
+}
 
 /** `<cmd> -R < file` as a whole process: start, parsing every line, the kernel work, exit. */
 function timeRestore(cmd: 'ipvsadm' | 'lvsadm', file: string): number {
-  const argv = cmd === 'ipvsadm' ? 'ipvsadm' : `${JSON.stringify(process.execPath)} ${JSON.stringify(LVSADM)}`;
+  const argv = cmd === 'ipvsadm' ? 'ipvsadm' : [process.execPath, ...shebangNodeOptions(LVSADM), LVSADM].map((x) => JSON.stringify(x)).join(' ');
   const t0 = process.hrtime.bigint();
   const r = spawnSync('sh', ['-c', `exec ${argv} -R < ${file}`], { encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
