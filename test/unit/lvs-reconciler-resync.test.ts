@@ -35,3 +35,25 @@ t.test('a slow dump stretches the resync period; a quick one restores it', async
   t.equal(rec.dumps, before + 2);
   await rec.stop(false);
 });
+
+t.test('a long start pass (programming a large table) sets the first resync period; a measured dump then replaces it', async (t) => {
+  const clock = new ManualClock(0);
+  const client = createFakeClient();
+  const applyBatch = client.applyBatch.bind(client);
+  client.applyBatch = async (ops) => {
+    const r = await applyBatch(ops);
+    (clock as unknown as { t: number }).t += 3000; // programming "takes" 3 s
+    return r;
+  };
+  const desired = newTable([{ key: { family: 2, protocol: 6, address: '10.0.0.1', port: 80 }, config: { scheduler: 'rr', flags: 0, timeout: 0, netmask: 0xffffffff } }]);
+  const rec = new Reconciler({ client, desired: () => desired, log, clock, resyncMs: 10_000 });
+  await rec.start();
+  t.equal(rec.resyncInterval(), 3000 * RESYNC_DUMP_FACTOR, 'the start pass (3 s) is the estimate');
+  const before = rec.dumps;
+  await clock.advance(3000 * RESYNC_DUMP_FACTOR - 1000);
+  t.equal(rec.dumps, before, 'no resync after the nominal 10 s');
+  await clock.advance(2000);
+  t.equal(rec.dumps, before + 1, 'the first resync');
+  t.equal(rec.resyncInterval(), 10_000, 'its quick dump restores the nominal period');
+  await rec.stop(false);
+});
