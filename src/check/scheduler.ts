@@ -332,6 +332,10 @@ export class CheckScheduler extends EventEmitter {
   /** Register checker `id` (unique per configured checker). Returns the job key it shares. */
   add(id: string, target: CheckTarget): string {
     if (this.byId.has(id)) throw new Error(`checker id ${id} is already registered; should be unique`);
+    // Load the checker's module now: loading it inside the first attempt (undici takes seconds under emulation)
+    // would count against that attempt's connect_timeout and fail a healthy real server at start.
+    (this.starters[target.kind] as Preloadable | undefined)?.preload?.();
+    (this.checkers[target.kind] as Preloadable | undefined)?.preload?.();
     const key = dedupKey(target);
     let job = this.jobs.get(key);
     if (!job) {
@@ -686,17 +690,25 @@ const defaultProbe = (t: TargetOf<CheckerKind.File>): CheckResult => (require('.
 /** The default callback-form checkers: TCP_CHECK on the bare TCP handle (tcp.ts startTcp). */
 export function loadDefaultStarters(): Partial<Record<CheckerKind, CheckStartFn>> {
   let start: CheckStartFn | undefined;
-  return {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    [CheckerKind.Tcp]: (target, done) => (start ??= (require('./tcp') as typeof import('./tcp')).startTcp as CheckStartFn)(target, done),
-  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const load = (): CheckStartFn => (start ??= (require('./tcp') as typeof import('./tcp')).startTcp as CheckStartFn);
+  const tcp: CheckStartFn & Preloadable = (target, done) => load()(target, done);
+  tcp.preload = () => void load();
+  return { [CheckerKind.Tcp]: tcp };
+}
+
+/** A lazily loaded checker: preload() loads its module now (CheckScheduler.add, before any attempt is timed). */
+interface Preloadable {
+  preload?: () => void;
 }
 
 export function loadDefaultCheckers(): Partial<Record<CheckerKind, CheckFn>> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const lazy = (load: () => CheckFn): CheckFn => {
     let fn: CheckFn | undefined;
-    return (target, signal) => (fn ??= load())(target, signal);
+    const f: CheckFn & Preloadable = (target, signal) => (fn ??= load())(target, signal);
+    f.preload = () => void (fn ??= load());
+    return f;
   };
   const http = lazy(() => (require('./http') as typeof import('./http')).checkHttp as CheckFn);
   return {

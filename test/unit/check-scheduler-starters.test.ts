@@ -99,3 +99,17 @@ t.test('stop() and remove() during an attempt: no completion, no new launch', as
   t.equal(s.inflightCount, 0);
   s.stop();
 });
+
+t.test('the default checkers load their module when a checker is added, not inside its first timed attempt', async (t) => {
+  const { loadDefaultCheckers, loadDefaultStarters } = await import('../../src/check/scheduler');
+  const httpPath = require.resolve('../../src/check/http');
+  const cached = (): boolean => require.cache[httpPath] !== undefined;
+  const checkers = loadDefaultCheckers() as Record<string, { preload?: () => void }>;
+  t.type(checkers[CheckerKind.HttpGet]!.preload, 'function');
+  t.type((loadDefaultStarters() as Record<string, { preload?: () => void }>)[CheckerKind.Tcp]!.preload, 'function');
+  t.notOk(cached(), 'not loaded before');
+  const s = new CheckScheduler({ clock: new ManualClock() });
+  s.add('h', { kind: CheckerKind.HttpGet, conn: { connectIp: '127.0.0.1', connectPort: 80 }, http: { urls: [{ path: '/' }] }, timing: makeTiming(CheckerKind.HttpGet) } as unknown as CheckTarget);
+  t.ok(cached(), 'http.ts is loaded once an HTTP_GET checker is added');
+  s.stop();
+});
