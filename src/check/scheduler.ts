@@ -12,156 +12,28 @@ import {
   TargetOf,
   targetLabel,
 } from './types';
-import { CheckerState, initialState, retryStyle, RetryStyle, step, Transition } from './policy';
+import { CheckerState, initialState, retryStyle, RetryStyle, step } from './policy';
 import { targetArgv } from './misc';
+import { Clock, systemClock } from './clock';
+import { Heap, TimerEntry } from './heap';
+import {
+  CheckerAttemptEvent,
+  CheckerLogEvent,
+  CheckerStateEvent,
+  CheckerStatus,
+  CheckerWeightEvent,
+  CheckTimeoutError,
+  SchedulerOptions,
+} from './scheduler-types';
 
-/** Injected time source: milliseconds, monotonic. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export { CheckTimeoutError } from './scheduler-types';
+export type { CheckerAttemptEvent, CheckerLogEvent, CheckerStateEvent, CheckerStatus, CheckerWeightEvent, SchedulerOptions } from './scheduler-types';
+import { defaultProbe, defaultWatch, loadDefaultCheckers, loadDefaultStarters, Preloadable } from './default-checkers';
 
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => {
-    const h = setTimeout(fn, Math.max(0, ms));
-    h.unref?.();
-    return h;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
-/** A deterministic clock for tests: time moves only with advance(). */
-export class ManualClock implements Clock {
-  private t = 0;
-  private seq = 0;
-  private timers = new Map<number, { due: number; seq: number; fn: () => void }>();
-  constructor(start = 0) {
-    this.t = start;
-  }
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.set(id, { due: this.t + Math.max(0, ms), seq: id, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  pending(): number {
-    return this.timers.size;
-  }
-  /** Runs every timer due within `ms`, in time order, letting promises settle after each. */
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    for (;;) {
-      await flush();
-      let next: { id: number; due: number; seq: number; fn: () => void } | undefined;
-      for (const [id, v] of this.timers) {
-        if (v.due <= end && (!next || v.due < next.due || (v.due === next.due && v.seq < next.seq))) next = { id, ...v };
-      }
-      if (!next) break;
-      this.timers.delete(next.id);
-      this.t = Math.max(this.t, next.due);
-      next.fn();
-    }
-    this.t = end;
-    await flush();
-  }
-}
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
-}
-
-/** Thrown into AbortSignal when an attempt exceeds its timeout (name matches DOMException's TimeoutError). */
-export class CheckTimeoutError extends Error {
-  readonly code = 'ECHECKTIMEOUT';
-  constructor(ms: number) {
-    super(`check timed out after ${ms} ms`);
-    this.name = 'TimeoutError';
-  }
-}
-
-/** A checker's state change, emitted once per configured checker id (fan-out of a shared job). */
-export interface CheckerStateEvent {
-  id: string;
-  jobKey: string;
-  kind: CheckerKind;
-  up: boolean;
-  transition: Transition;
-  /** false when the checker was already in this state (first run confirming the initial state, keepalived logs it too). */
-  changed: boolean;
-  message: string;
-  at: number;
-}
-
-/** A weight change from MISC_CHECK misc_dynamic (absolute `weight`) or FILE_CHECK (`weightDelta`). */
-export interface CheckerWeightEvent {
-  id: string;
-  jobKey: string;
-  weight?: number;
-  weightDelta?: number;
-  at: number;
-}
-
-export interface CheckerAttemptEvent {
-  jobKey: string;
-  ids: string[];
-  result: CheckResult;
-  retrying: boolean;
-  at: number;
-}
-
-export interface CheckerLogEvent {
-  jobKey: string;
-  message: string;
-  at: number;
-}
-
-export interface CheckerStatus {
-  id: string;
-  jobKey: string;
-  up: boolean;
-  hasRun: boolean;
-  retryIt: number;
-  running: boolean;
-  nextRunAt: number | undefined;
-  lastResult?: CheckResult;
-  weight?: number;
-  weightDelta?: number;
-}
-
-export interface SchedulerOptions {
-  clock?: Clock;
-  /** Uniform random in [0, 1) for warmup. */
-  random?: () => number;
-  /** Checker implementation per kind; default: the modules in src/check. */
-  checkers?: Partial<Record<CheckerKind, CheckFn>>;
-  /**
-   * Callback-form checkers tried before `checkers` (no AbortController or promise per attempt); default: TCP_CHECK's
-   * when `checkers` is not given, none otherwise (an injected checker is always the one that runs).
-   */
-  starters?: Partial<Record<CheckerKind, CheckStartFn>>;
-  /** Maximum attempts in flight (default 1024; each holds a socket or a process). Due jobs wait in FIFO order. */
-  maxConcurrent?: number;
-  /** FILE_CHECK initial state, read synchronously when the checker is added; default: file.ts probeFile. */
-  probeFile?: (target: TargetOf<CheckerKind.File>) => CheckResult;
-  /** FILE_CHECK change notifications; default: file.ts watchTrackedFile. Returns an unsubscribe function. */
-  watchFile?: (path: string, onChange: () => void) => () => void;
-  /**
-   * HTTP_GET/SSL_GET with several url blocks: 'one' (default, keepalived's behaviour) checks one url per attempt and
-   * moves to the next url after delay_loop; 'all' checks every url in each attempt (faster detection, more requests).
-   */
-  httpUrlsPerAttempt?: 'one' | 'all';
-  /** After a timeout aborts an attempt, how long to wait for the checker's own verdict before failing it (default 3000). */
-  abortGraceMs?: number;
-  /** Wake-up coalescing: jobs due within this many ms after the earliest one run together (default 0 = exact). */
-  timerSlackMs?: number;
-}
+// moved out of this file (they are re-exported so that existing imports keep working)
+export { ManualClock, systemClock } from './clock';
+export type { Clock } from './clock';
+export { loadDefaultCheckers, loadDefaultStarters } from './default-checkers';
 
 interface Job {
   key: string;
@@ -190,57 +62,7 @@ interface Job {
   urlTargets?: CheckTarget[];
 }
 
-interface HeapEntry {
-  due: number;
-  seq: number;
-  job: Job;
-}
-
-/** Binary min-heap ordered by (due, seq). */
-class Heap {
-  private a: HeapEntry[] = [];
-  get size(): number {
-    return this.a.length;
-  }
-  peek(): HeapEntry | undefined {
-    return this.a[0];
-  }
-  push(e: HeapEntry): void {
-    const a = this.a;
-    a.push(e);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
-  }
-  pop(): HeapEntry | undefined {
-    const a = this.a;
-    if (a.length === 0) return undefined;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && less(a[l]!, a[m]!)) m = l;
-        if (r < a.length && less(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-function less(x: HeapEntry, y: HeapEntry): boolean {
-  return x.due < y.due || (x.due === y.due && x.seq < y.seq);
-}
+type HeapEntry = TimerEntry<Job>;
 
 /**
  * Fields that do not change what is probed or how: excluded from the deduplication key. The probe goes to conn
@@ -300,7 +122,7 @@ export class CheckScheduler extends EventEmitter {
   private starters: Partial<Record<CheckerKind, CheckStartFn>>;
   private jobs = new Map<string, Job>();
   private byId = new Map<string, Job>();
-  private heap = new Heap();
+  private heap = new Heap<HeapEntry>();
   private ready: Job[] = [];
   private inflight = 0;
   private seq = 0;
@@ -679,47 +501,3 @@ function jobLabel(t: CheckTarget): string {
   return `${targetLabel(t)} VS ${t.vsLabel ?? '-'}] by [${script}`;
 }
 
-/** FILE_CHECK's watcher and first read, loading file.ts on first use. */
-const defaultWatch = (p: string, onChange: () => void): (() => void) => (require('./file') as typeof import('./file')).watchTrackedFile(p, onChange);
-const defaultProbe = (t: TargetOf<CheckerKind.File>): CheckResult => (require('./file') as typeof import('./file')).probeFile(t);
-
-/**
- * The checker modules, each loaded on its first attempt: a configuration with TCP_CHECKs only does not load undici,
- * the DNS codec or the ICMP sockets (module loading is most of a start under emulation, and memory everywhere).
- */
-/** The default callback-form checkers: TCP_CHECK on the bare TCP handle (tcp.ts startTcp). */
-export function loadDefaultStarters(): Partial<Record<CheckerKind, CheckStartFn>> {
-  let start: CheckStartFn | undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const load = (): CheckStartFn => (start ??= (require('./tcp') as typeof import('./tcp')).startTcp as CheckStartFn);
-  const tcp: CheckStartFn & Preloadable = (target, done) => load()(target, done);
-  tcp.preload = () => void load();
-  return { [CheckerKind.Tcp]: tcp };
-}
-
-/** A lazily loaded checker: preload() loads its module now (CheckScheduler.add, before any attempt is timed). */
-interface Preloadable {
-  preload?: () => void;
-}
-
-export function loadDefaultCheckers(): Partial<Record<CheckerKind, CheckFn>> {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const lazy = (load: () => CheckFn): CheckFn => {
-    let fn: CheckFn | undefined;
-    const f: CheckFn & Preloadable = (target, signal) => (fn ??= load())(target, signal);
-    f.preload = () => void (fn ??= load());
-    return f;
-  };
-  const http = lazy(() => (require('./http') as typeof import('./http')).checkHttp as CheckFn);
-  return {
-    [CheckerKind.Tcp]: lazy(() => (require('./tcp') as typeof import('./tcp')).checkTcp as CheckFn),
-    [CheckerKind.HttpGet]: http,
-    [CheckerKind.SslGet]: http,
-    [CheckerKind.Udp]: lazy(() => (require('./udp') as typeof import('./udp')).checkUdp as CheckFn),
-    [CheckerKind.Dns]: lazy(() => (require('./dns') as typeof import('./dns')).checkDns as CheckFn),
-    [CheckerKind.Smtp]: lazy(() => (require('./smtp') as typeof import('./smtp')).checkSmtp as CheckFn),
-    [CheckerKind.Misc]: lazy(() => (require('./misc') as typeof import('./misc')).checkMisc as CheckFn),
-    [CheckerKind.File]: lazy(() => (require('./file') as typeof import('./file')).checkFile as CheckFn),
-    [CheckerKind.Ping]: lazy(() => (require('./ping') as typeof import('./ping')).checkPing as CheckFn),
-  };
-}
